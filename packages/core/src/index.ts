@@ -1,0 +1,34 @@
+export { ActaError, ConcurrencyError, NotFoundError, ValidationError, isActaError, isConcurrencyError } from './errors.js'
+export type { ErrorCode } from './errors.js'
+export type { Command, Event, EventType, Metadata, NewEvent, StoredEvent, StoredMetadata } from './messages.js'
+export { isUuid, uuidv7 } from './ids.js'
+export type {
+  AppendOptions,
+  AppendResult,
+  EventStore,
+  ExpectedVersion,
+  ReadAllOptions,
+  ReadStreamOptions,
+  ReadStreamResult,
+  SaveSnapshot,
+  Snapshot,
+  StreamInfo,
+  SubscribeOptions,
+  Subscription,
+} from './event-store.js'
+export {
+  assertStreamId,
+  checkExpectedVersion,
+  maxEventTypeLength,
+  maxStreamIdLength,
+  normalizeExpectedVersion,
+  prepareAppend,
+  toJson,
+} from './append-validation.js'
+export type { PreparedAppend, PreparedEvent } from './append-validation.js'
+export { ChangeSignal } from './change-signal.js'
+export { defaultBatchSize, logSubscription, readAllPages } from './log-reader.js'
+export type { FetchAfter, LogSubscriptionOptions } from './log-reader.js'
+export { sliceStream, validateReadStreamOptions, validateSnapshot } from './store-helpers.js'
+export { assertDuplicate, memoryEventStore } from './memory-event-store.js'
+export type { MemoryEventStoreOptions } from './memory-event-store.js'

@@ -1,0 +1,30 @@
+import { defineConfig } from 'vitest/config'
+
+// Tests import workspace packages from their TypeScript sources through the
+// `@acta/source` export condition, so `npm test` needs no build step.
+const resolve = { conditions: ['@acta/source'] }
+
+export default defineConfig({
+  resolve,
+  test: {
+    projects: [
+      {
+        resolve,
+        test: {
+          name: 'unit',
+          include: ['packages/*/src/**/*.test.ts', 'examples/*/src/**/*.test.ts'],
+          exclude: ['**/*.int.test.ts', '**/*.e2e.test.ts', '**/node_modules/**'],
+        },
+      },
+      {
+        resolve,
+        test: {
+          name: 'integration',
+          include: ['packages/*/src/**/*.int.test.ts', 'examples/*/src/**/*.int.test.ts', 'packages/*/src/**/*.e2e.test.ts', 'examples/*/src/**/*.e2e.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
+  },
+})
