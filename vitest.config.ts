@@ -2,14 +2,17 @@ import { defineConfig } from 'vitest/config'
 
 // Tests import workspace packages from their TypeScript sources through the
 // `@acta/source` export condition, so `npm test` needs no build step.
-const resolve = { conditions: ['@acta/source'] }
+const resolve = { conditions: ['@acta/source', 'import', 'module', 'node', 'default'] }
+const ssr = { resolve: { conditions: ['@acta/source', 'import', 'module', 'node', 'default'] } }
 
 export default defineConfig({
   resolve,
+  ssr,
   test: {
     projects: [
       {
         resolve,
+        ssr,
         test: {
           name: 'unit',
           include: ['packages/*/src/**/*.test.ts', 'examples/*/src/**/*.test.ts'],
@@ -18,6 +21,7 @@ export default defineConfig({
       },
       {
         resolve,
+        ssr,
         test: {
           name: 'integration',
           include: ['packages/*/src/**/*.int.test.ts', 'examples/*/src/**/*.int.test.ts', 'packages/*/src/**/*.e2e.test.ts', 'examples/*/src/**/*.e2e.test.ts'],

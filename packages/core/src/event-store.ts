@@ -122,8 +122,9 @@ export interface EventStore {
   headPosition(): Promise<number>
   streamInfo(streamId: string): Promise<StreamInfo>
   /**
-   * Soft-deletes a stream: it reads as empty and not existing. Its events stay in the global log.
-   * A later append recreates it, numbering on from its last version.
+   * Soft-deletes a stream: it reads as empty and not existing, and `truncateBefore` becomes its
+   * version + 1. Its events stay in the global log. A later append recreates it, numbering on from
+   * its last version, and only the new events are visible.
    */
   deleteStream(streamId: string, options?: AppendOptions): Promise<void>
   /** Hides events with a version lower than `before` from `readStream`. */

@@ -138,7 +138,10 @@ export function memoryEventStore(options: MemoryEventStoreOptions = {}): EventSt
       const expected = normalizeExpectedVersion(deleteOptions?.expectedVersion)
       const s = stream(streamId)
       checkExpectedVersion(streamId, expected, s)
-      if (s.version > 0) s.deleted = true
+      if (s.version > 0) {
+        s.deleted = true
+        s.truncateBefore = s.version + 1
+      }
     },
 
     async truncateStream(streamId: string, before: number) {
