@@ -34,3 +34,14 @@ export { assertDuplicate, memoryEventStore } from './memory-event-store.js'
 export type { MemoryEventStoreOptions } from './memory-event-store.js'
 export { upcastingEventStore } from './upcasting.js'
 export type { Upcaster, UpcastingOptions } from './upcasting.js'
+export { decidedEvents, evolveAll } from './decider.js'
+export type { Decider } from './decider.js'
+export { commandHandler } from './command-pipeline.js'
+export type {
+  CommandContext,
+  CommandHandlerOptions,
+  CommandResult,
+  DefaultStages,
+  HandleOptions,
+  Stage,
+} from './command-pipeline.js'

@@ -3,3 +3,5 @@ export type { CreateStoreOptions, EventStoreSuiteOptions, StoreUnderTest, SuiteC
 export { collect, eventually, expectActaError, sleep, take } from './event-store-assertions.js'
 export { serviceGate } from './service-gate.js'
 export type { ServiceGate } from './service-gate.js'
+export { deciderSpec } from './decider-spec.js'
+export type { DeciderThen } from './decider-spec.js'
