@@ -24,7 +24,12 @@ export default defineConfig({
         ssr,
         test: {
           name: 'integration',
-          include: ['packages/*/src/**/*.int.test.ts', 'examples/*/src/**/*.int.test.ts', 'packages/*/src/**/*.e2e.test.ts', 'examples/*/src/**/*.e2e.test.ts'],
+          include: [
+            'packages/*/src/**/*.int.test.ts',
+            'examples/*/src/**/*.int.test.ts',
+            'packages/*/src/**/*.e2e.test.ts',
+            'examples/*/src/**/*.e2e.test.ts',
+          ],
           testTimeout: 120_000,
           hookTimeout: 60_000,
         },

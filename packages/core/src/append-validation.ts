@@ -43,7 +43,12 @@ export function prepareAppend(
       throw new ValidationError(`Event ${index} is not an object`, { streamId, index })
     }
     const { type, eventId } = event
-    if (typeof type !== 'string' || type.length === 0 || type.length > maxEventTypeLength || type.includes('\0')) {
+    if (
+      typeof type !== 'string' ||
+      type.length === 0 ||
+      type.length > maxEventTypeLength ||
+      type.includes('\0')
+    ) {
       throw new ValidationError(
         `Event ${index} needs a type: a non-empty string of at most ${maxEventTypeLength} characters without NUL`,
         { streamId, index },
@@ -52,8 +57,14 @@ export function prepareAppend(
     let id: string
     if (eventId === undefined) id = uuidv7()
     else if (isUuid(eventId)) id = eventId.toLowerCase()
-    else throw new ValidationError(`Event ${index} has an eventId that is not a UUID`, { streamId, index, eventId })
-    if (seen.has(id)) throw new ValidationError(`Event id ${id} appears twice in one append`, { streamId, eventId: id })
+    else
+      throw new ValidationError(`Event ${index} has an eventId that is not a UUID`, {
+        streamId,
+        index,
+        eventId,
+      })
+    if (seen.has(id))
+      throw new ValidationError(`Event id ${id} appears twice in one append`, { streamId, eventId: id })
     seen.add(id)
     const rawMetadata: unknown = event.metadata ?? {}
     if (typeof rawMetadata !== 'object' || rawMetadata === null || Array.isArray(rawMetadata)) {
@@ -61,9 +72,12 @@ export function prepareAppend(
     }
     const schemaVersion = (rawMetadata as { schemaVersion?: unknown }).schemaVersion ?? 1
     if (!Number.isSafeInteger(schemaVersion) || (schemaVersion as number) < 1) {
-      throw new ValidationError(`Event ${index} metadata.schemaVersion must be a positive integer`, { streamId, index })
+      throw new ValidationError(`Event ${index} metadata.schemaVersion must be a positive integer`, {
+        streamId,
+        index,
+      })
     }
-    const metadata = { ...(rawMetadata as object), schemaVersion } as StoredMetadata
+    const metadata = { ...rawMetadata, schemaVersion } as StoredMetadata
     const data: unknown = event.data
     return {
       eventId: id,
@@ -95,7 +109,7 @@ export function normalizeExpectedVersion(value: unknown): ExpectedVersion {
   if (value === 'stream-exists') return value
   if (typeof value === 'number' && Number.isSafeInteger(value) && value > 0) return value
   throw new ValidationError(
-    `Invalid expected version ${JSON.stringify(value) ?? String(value)}: use 'any', 'no-stream', 'stream-exists' or a non-negative integer`,
+    `Invalid expected version ${describe(value)}: use 'any', 'no-stream', 'stream-exists' or a non-negative integer`,
   )
 }
 
@@ -126,7 +140,11 @@ export function toJson(value: unknown, what: string, streamId?: string): string 
   try {
     text = JSON.stringify(value, strictReplacer)
   } catch (error) {
-    throw new ValidationError(`The ${what} is not JSON-serializable: ${(error as Error).message}`, { streamId }, error)
+    throw new ValidationError(
+      `The ${what} is not JSON-serializable: ${(error as Error).message}`,
+      { streamId },
+      error,
+    )
   }
   if (text === undefined) throw new ValidationError(`The ${what} is not JSON-serializable`, { streamId })
   return text
@@ -150,5 +168,13 @@ function strictReplacer(this: unknown, key: string, value: unknown): unknown {
       return value
     default:
       return value
+  }
+}
+
+function describe(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? typeof value
+  } catch {
+    return typeof value
   }
 }

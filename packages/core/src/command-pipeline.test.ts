@@ -21,15 +21,25 @@ const counter: Decider<Add, Added, State> = {
 }
 const add = (n: number, metadata?: Add['metadata']): Add => ({ type: 'Add', data: { id: 'c1', n }, metadata })
 
-function handler(store: EventStore, extra: Partial<Parameters<typeof commandHandler<Add, Added, State>>[0]> = {}) {
-  return commandHandler<Add, Added, State>({ decider: counter, store, streamId: (c) => `counter-${c.data.id}`, ...extra })
+function handler(
+  store: EventStore,
+  extra: Partial<Parameters<typeof commandHandler<Add, Added, State>>[0]> = {},
+) {
+  return commandHandler<Add, Added, State>({
+    decider: counter,
+    store,
+    streamId: (c) => `counter-${c.data.id}`,
+    ...extra,
+  })
 }
 
 describe('command pipeline', () => {
   it('loads, decides, enriches and appends with the loaded version', async () => {
     const store = memoryEventStore()
     const handle = handler(store)
-    const first = await handle(add(5, { messageId: 'cmd-1', correlationId: 'flow-1', traceparent: '00-aa-bb-01' }))
+    const first = await handle(
+      add(5, { messageId: 'cmd-1', correlationId: 'flow-1', traceparent: '00-aa-bb-01' }),
+    )
     expect(first).toMatchObject({ ok: true, version: 1, state: { total: 5, count: 1 } })
     const second = await handle(add(7))
     expect(second).toMatchObject({ ok: true, version: 2, state: { total: 12, count: 2 } })
@@ -125,7 +135,12 @@ describe('command pipeline', () => {
   it('throws errors that are not refusals', async () => {
     const store = memoryEventStore()
     const broken = commandHandler<Add, Added, State>({
-      decider: { ...counter, decide: () => { throw new TypeError('bug') } },
+      decider: {
+        ...counter,
+        decide: () => {
+          throw new TypeError('bug')
+        },
+      },
       store,
       streamId: () => 's',
     })
@@ -136,7 +151,10 @@ describe('command pipeline', () => {
     const store = memoryEventStore()
     const handle = handler(store, { snapshot: { every: 3 } })
     for (let i = 1; i <= 7; i++) await handle(add(i))
-    expect(await store.loadSnapshot('counter-c1')).toMatchObject({ version: 6, state: { total: 21, count: 6 } })
+    expect(await store.loadSnapshot('counter-c1')).toMatchObject({
+      version: 6,
+      state: { total: 21, count: 6 },
+    })
     // prove the loader starts at the snapshot: poison the early events' effect by a fake snapshot
     await store.saveSnapshot('counter-c1', { version: 7, state: { total: 500, count: 7 } })
     expect(await handle(add(1))).toMatchObject({ ok: true, version: 8, state: { total: 501, count: 8 } })

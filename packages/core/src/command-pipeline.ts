@@ -108,7 +108,9 @@ export function commandHandler<C extends Command, E extends Event, S>(
       await next()
     },
     async decide(ctx, next) {
-      ctx.events = decidedEvents(decider.decide(ctx.command, ctx.state)).map((e) => ({ ...e })) as NewEvent<E>[]
+      ctx.events = decidedEvents(decider.decide(ctx.command, ctx.state)).map((e) => ({
+        ...e,
+      })) as NewEvent<E>[]
       await next()
     },
     async enrich(ctx, next) {
@@ -117,9 +119,11 @@ export function commandHandler<C extends Command, E extends Event, S>(
       if (traceparent !== undefined) base.traceparent = traceparent
       if (tracestate !== undefined) base.tracestate = tracestate
       const extra = options.metadata?.(ctx) ?? {}
-      ctx.events = ctx.events.map(
-        (e) => ({ ...e, eventId: e.eventId ?? uuidv7(), metadata: { ...base, ...extra, ...e.metadata } }) as NewEvent<E>,
-      )
+      ctx.events = ctx.events.map((e) => ({
+        ...e,
+        eventId: e.eventId ?? uuidv7(),
+        metadata: { ...base, ...extra, ...e.metadata },
+      }))
       await next()
     },
     async append(ctx, next) {
@@ -129,7 +133,9 @@ export function commandHandler<C extends Command, E extends Event, S>(
       await next()
     },
   }
-  const stages = options.stages ? options.stages(defaults) : [defaults.load, defaults.decide, defaults.enrich, defaults.append]
+  const stages = options.stages
+    ? options.stages(defaults)
+    : [defaults.load, defaults.decide, defaults.enrich, defaults.append]
   const run = compose(stages)
 
   return async (command, handleOptions = {}) => {
@@ -162,10 +168,16 @@ export function commandHandler<C extends Command, E extends Event, S>(
       const stored = (ctx.result?.events ?? []) as readonly StoredEvent<E>[]
       const state = evolveAll(decider.evolve, ctx.state, stored as unknown as E[])
       const version = ctx.result?.version ?? ctx.version
-      if (snapshotEvery > 0 && ctx.result && Math.floor(version / snapshotEvery) > Math.floor(ctx.version / snapshotEvery)) {
+      if (
+        snapshotEvery > 0 &&
+        ctx.result &&
+        Math.floor(version / snapshotEvery) > Math.floor(ctx.version / snapshotEvery)
+      ) {
         await store
           .saveSnapshot(streamId, { version, state, schemaVersion: snapshotSchema })
-          .catch((error: unknown) => warn(`Could not save a snapshot of ${streamId} at version ${version}`, error))
+          .catch((error: unknown) =>
+            warn(`Could not save a snapshot of ${streamId} at version ${version}`, error),
+          )
       }
       return { ok: true, events: stored, version, position: ctx.result?.position, state }
     }

@@ -18,7 +18,11 @@ export interface Decider<C extends Command, E extends Event, S> {
 }
 
 /** Folds events into a state with a decider's `evolve`. */
-export function evolveAll<E extends Event, S>(evolve: (state: S, event: E) => S, state: S, events: Iterable<E>): S {
+export function evolveAll<E extends Event, S>(
+  evolve: (state: S, event: E) => S,
+  state: S,
+  events: Iterable<E>,
+): S {
   let current = state
   for (const event of events) current = evolve(current, event)
   return current

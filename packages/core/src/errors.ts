@@ -51,7 +51,12 @@ export class ConcurrencyError extends ActaError {
   /** The stream's version when the append was refused: 0 when the stream does not exist. */
   readonly actualVersion: number
 
-  constructor(streamId: string, expectedVersion: ExpectedVersionLike, actualVersion: number, cause?: unknown) {
+  constructor(
+    streamId: string,
+    expectedVersion: ExpectedVersionLike,
+    actualVersion: number,
+    cause?: unknown,
+  ) {
     super(
       'CONCURRENCY',
       `Stream "${streamId}" is at version ${actualVersion}, expected ${String(expectedVersion)}`,

@@ -133,6 +133,9 @@ export interface EventStore {
   setStreamMetadata(streamId: string, metadata: Record<string, unknown>): Promise<void>
   saveSnapshot(streamId: string, snapshot: SaveSnapshot): Promise<void>
   /** The newest snapshot, or the newest at or below `maxVersion`. */
-  loadSnapshot<State = unknown>(streamId: string, options?: { maxVersion?: number }): Promise<Snapshot<State> | undefined>
+  loadSnapshot<State = unknown>(
+    streamId: string,
+    options?: { maxVersion?: number },
+  ): Promise<Snapshot<State> | undefined>
   close(): Promise<void>
 }

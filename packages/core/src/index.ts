@@ -1,6 +1,21 @@
-export { ActaError, ConcurrencyError, NotFoundError, ValidationError, isActaError, isConcurrencyError } from './errors.js'
+export {
+  ActaError,
+  ConcurrencyError,
+  NotFoundError,
+  ValidationError,
+  isActaError,
+  isConcurrencyError,
+} from './errors.js'
 export type { ErrorCode } from './errors.js'
-export type { Command, Event, EventType, Metadata, NewEvent, StoredEvent, StoredMetadata } from './messages.js'
+export type {
+  Command,
+  Event,
+  EventType,
+  Metadata,
+  NewEvent,
+  StoredEvent,
+  StoredMetadata,
+} from './messages.js'
 export { isUuid, uuidv7 } from './ids.js'
 export type {
   AppendOptions,

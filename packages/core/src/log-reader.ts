@@ -8,7 +8,10 @@ export type FetchAfter = (after: number, limit: number) => Promise<readonly Stor
 export const defaultBatchSize = 500
 
 /** `readAll` on top of a page fetcher. */
-export async function* readAllPages(fetch: FetchAfter, options: ReadAllOptions = {}): AsyncGenerator<StoredEvent> {
+export async function* readAllPages(
+  fetch: FetchAfter,
+  options: ReadAllOptions = {},
+): AsyncGenerator<StoredEvent> {
   let after = options.after ?? 0
   let remaining = options.limit ?? Number.POSITIVE_INFINITY
   const batchSize = Math.max(1, options.batchSize ?? defaultBatchSize)

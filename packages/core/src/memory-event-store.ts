@@ -1,4 +1,10 @@
-import { prepareAppend, assertStreamId, checkExpectedVersion, normalizeExpectedVersion, toJson } from './append-validation.js'
+import {
+  prepareAppend,
+  assertStreamId,
+  checkExpectedVersion,
+  normalizeExpectedVersion,
+  toJson,
+} from './append-validation.js'
 import { ChangeSignal } from './change-signal.js'
 import { ActaError, ValidationError } from './errors.js'
 import type {
@@ -62,13 +68,27 @@ export function memoryEventStore(options: MemoryEventStoreOptions = {}): EventSt
   }
 
   return {
-    async append(streamId: string, events: readonly NewEvent[], appendOptions?: AppendOptions): Promise<AppendResult> {
+    async append(
+      streamId: string,
+      events: readonly NewEvent[],
+      appendOptions?: AppendOptions,
+    ): Promise<AppendResult> {
       open()
       const prepared = prepareAppend(streamId, events, appendOptions)
       const first = byId.get(prepared.events[0]!.eventId)
-      if (first) return duplicateResult(streamId, prepared.events.map((e) => e.eventId), byId)
+      if (first)
+        return duplicateResult(
+          streamId,
+          prepared.events.map((e) => e.eventId),
+          byId,
+        )
       for (const event of prepared.events) {
-        if (byId.has(event.eventId)) return duplicateResult(streamId, prepared.events.map((e) => e.eventId), byId)
+        if (byId.has(event.eventId))
+          return duplicateResult(
+            streamId,
+            prepared.events.map((e) => e.eventId),
+            byId,
+          )
       }
       const s = stream(streamId)
       checkExpectedVersion(streamId, prepared.expectedVersion, s)
@@ -104,8 +124,15 @@ export function memoryEventStore(options: MemoryEventStoreOptions = {}): EventSt
       validateReadStreamOptions(readOptions)
       const s = streams.get(streamId)
       if (!s || s.deleted) return { streamId, events: [], version: s?.version ?? 0, exists: false }
-      const visible = s.truncateBefore ? s.events.filter((e) => e.streamVersion >= s.truncateBefore!) : s.events
-      return { streamId, events: sliceStream(visible, readOptions), version: s.version, exists: s.version > 0 }
+      const visible = s.truncateBefore
+        ? s.events.filter((e) => e.streamVersion >= s.truncateBefore!)
+        : s.events
+      return {
+        streamId,
+        events: sliceStream(visible, readOptions),
+        version: s.version,
+        exists: s.version > 0,
+      }
     },
 
     readAll: (readOptions) => readAllPages(fetchAfter, readOptions),
@@ -159,7 +186,10 @@ export function memoryEventStore(options: MemoryEventStoreOptions = {}): EventSt
       if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
         throw new ValidationError('Stream metadata must be an object', { streamId })
       }
-      stream(streamId).metadata = JSON.parse(toJson(metadata, 'stream metadata', streamId)) as Record<string, unknown>
+      stream(streamId).metadata = JSON.parse(toJson(metadata, 'stream metadata', streamId)) as Record<
+        string,
+        unknown
+      >
     },
 
     async saveSnapshot(streamId: string, snapshot: SaveSnapshot) {
@@ -168,7 +198,12 @@ export function memoryEventStore(options: MemoryEventStoreOptions = {}): EventSt
       const { version, schemaVersion, stateJson } = validateSnapshot(streamId, snapshot)
       const s = stream(streamId)
       s.snapshots = s.snapshots.filter((x) => x.version !== version)
-      s.snapshots.push({ version, schemaVersion, state: JSON.parse(stateJson) as unknown, createdAt: new Date() })
+      s.snapshots.push({
+        version,
+        schemaVersion,
+        state: JSON.parse(stateJson) as unknown,
+        createdAt: new Date(),
+      })
       s.snapshots.sort((a, b) => a.version - b.version)
     },
 
@@ -187,7 +222,11 @@ export function memoryEventStore(options: MemoryEventStoreOptions = {}): EventSt
   }
 }
 
-function duplicateResult(streamId: string, ids: readonly string[], byId: Map<string, StoredEvent>): AppendResult {
+function duplicateResult(
+  streamId: string,
+  ids: readonly string[],
+  byId: Map<string, StoredEvent>,
+): AppendResult {
   const events = ids.map((id) => byId.get(id))
   return assertDuplicate(streamId, ids, events)
 }
@@ -205,7 +244,8 @@ export function assertDuplicate(
   const faithful =
     events.length === ids.length &&
     events.every(
-      (e, i) => e.streamId === streamId && e.eventId === ids[i] && e.streamVersion === events[0]!.streamVersion + i,
+      (e, i) =>
+        e.streamId === streamId && e.eventId === ids[i] && e.streamVersion === events[0]!.streamVersion + i,
     )
   if (!faithful) {
     throw new ActaError('IDEMPOTENCY', 'Event ids were already used by a different append', {

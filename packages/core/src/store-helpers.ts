@@ -46,7 +46,10 @@ export function validateSnapshot(
     throw new ValidationError('A snapshot needs a positive integer version', { streamId, version })
   }
   if (!Number.isSafeInteger(schemaVersion) || schemaVersion < 1) {
-    throw new ValidationError('A snapshot schemaVersion must be a positive integer', { streamId, schemaVersion })
+    throw new ValidationError('A snapshot schemaVersion must be a positive integer', {
+      streamId,
+      schemaVersion,
+    })
   }
   return { version, schemaVersion, stateJson: toJson(snapshot.state, 'snapshot state', streamId) }
 }

@@ -58,13 +58,13 @@ export function upcastingEventStore(
       version++
       step = chain.get(`${version}:${type}`)
     }
-    return { ...event, type, data, metadata: { ...event.metadata, schemaVersion: version } } as StoredEvent
+    return { ...event, type, data, metadata: { ...event.metadata, schemaVersion: version } }
   }
 
   const stamp = (event: NewEvent): NewEvent => {
     const version = current.get(event.type)
     if (version === undefined || event.metadata?.schemaVersion !== undefined) return event
-    return { ...event, metadata: { ...event.metadata, schemaVersion: version } } as NewEvent
+    return { ...event, metadata: { ...event.metadata, schemaVersion: version } }
   }
 
   async function* mapAll(source: AsyncIterable<StoredEvent>): AsyncGenerator<StoredEvent> {

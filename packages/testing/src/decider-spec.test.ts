@@ -19,17 +19,31 @@ const spec = deciderSpec(account)
 
 describe('deciderSpec', () => {
   it('passes when the decided events match', () => {
-    spec.given([deposited(10)]).when(deposit(5)).then([deposited(5)])
-    spec.given([]).when(deposit(5)).thenState((s) => expect(s.balance).toBe(5))
+    spec
+      .given([deposited(10)])
+      .when(deposit(5))
+      .then([deposited(5)])
+    spec
+      .given([])
+      .when(deposit(5))
+      .thenState((s) => expect(s.balance).toBe(5))
   })
 
   it('fails when the decided events differ', () => {
-    expect(() => spec.given([]).when(deposit(5)).then([deposited(6)])).toThrow()
+    expect(() =>
+      spec
+        .given([])
+        .when(deposit(5))
+        .then([deposited(6)]),
+    ).toThrow()
     expect(() => spec.given([]).when(deposit(5)).thenNothingHappens()).toThrow()
   })
 
   it('checks refusals by code and message', () => {
-    const error = spec.given([deposited(90)]).when(deposit(20)).thenThrows('CONFLICT', /limit/)
+    const error = spec
+      .given([deposited(90)])
+      .when(deposit(20))
+      .thenThrows('CONFLICT', /limit/)
     expect(error.details).toEqual({})
     expect(() => spec.given([]).when(deposit(20)).thenThrows('CONFLICT')).toThrow(/expected CONFLICT/)
     expect(() => spec.given([]).when(deposit(-1)).thenThrows('CONFLICT')).toThrow()

@@ -1,4 +1,13 @@
-import { ActaError, decidedEvents, evolveAll, isActaError, type Command, type Decider, type ErrorCode, type Event } from '@acta/core'
+import type { ActaError } from '@acta/core'
+import {
+  decidedEvents,
+  evolveAll,
+  isActaError,
+  type Command,
+  type Decider,
+  type ErrorCode,
+  type Event,
+} from '@acta/core'
 import { expect } from 'vitest'
 
 /** Compares the parts of an event a decider owns: its type and data. */
@@ -38,11 +47,15 @@ export function deciderSpec<C extends Command, E extends Event, S>(decider: Deci
               let thrown: unknown
               try {
                 const decided = run()
-                thrown = new Error(`expected ${code}, but the command decided ${JSON.stringify(shape(decided))}`)
+                thrown = new Error(
+                  `expected ${code}, but the command decided ${JSON.stringify(shape(decided))}`,
+                )
               } catch (error) {
                 thrown = error
               }
-              expect(isActaError(thrown, code), `expected an ActaError ${code}, got ${String(thrown)}`).toBe(true)
+              expect(isActaError(thrown, code), `expected an ActaError ${code}, got ${String(thrown)}`).toBe(
+                true,
+              )
               if (message !== undefined) expect((thrown as Error).message).toMatch(message)
               return thrown as ActaError
             },

@@ -14,7 +14,8 @@ export function crashTest(ctx: SuiteContext): void {
     async () => {
       const { store, childEnv } = ctx.underTest()
       const fixture = ctx.options.childFixture
-      if (!fixture || !childEnv) throw new Error(`${ctx.name}: the crash test needs childFixture and childEnv`)
+      if (!fixture || !childEnv)
+        throw new Error(`${ctx.name}: the crash test needs childFixture and childEnv`)
 
       const before: StoredEvent[] = []
       const subscription = store.subscribe({ batchSize: 7 })
@@ -26,7 +27,12 @@ export function crashTest(ctx: SuiteContext): void {
       })()
 
       const child = spawn(process.execPath, ['--conditions=@acta/source', '--import', 'tsx', writerScript], {
-        env: { ...process.env, ...childEnv, ACTA_STORE_FIXTURE: fixture, ACTA_CRASH_BATCH: String(batchSize) },
+        env: {
+          ...process.env,
+          ...childEnv,
+          ACTA_STORE_FIXTURE: fixture,
+          ACTA_CRASH_BATCH: String(batchSize),
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       })
       let reported = 0
@@ -35,9 +41,15 @@ export function crashTest(ctx: SuiteContext): void {
         reported += chunk.split('\n').filter((line) => line.startsWith('batch ')).length
       })
       child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-      const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)))
+      const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+        child.on('exit', (_code, signal) => resolve(signal)),
+      )
       try {
-        await eventually(() => reported >= 60 || child.exitCode !== null, 60_000, 'the writer to append batches')
+        await eventually(
+          () => reported >= 60 || child.exitCode !== null,
+          60_000,
+          'the writer to append batches',
+        )
       } catch (error) {
         child.kill('SIGKILL')
         throw new Error(`writer made no progress; stderr: ${stderr}`, { cause: error })
@@ -68,7 +80,11 @@ export function crashTest(ctx: SuiteContext): void {
       const after = await store.append('after-crash', [{ type: 'Recovered', data: {} }])
       const resumed: StoredEvent[] = []
       const caughtUp = new AbortController()
-      for await (const event of store.subscribe({ after: checkpoint, onCaughtUp: () => caughtUp.abort(), signal: caughtUp.signal })) {
+      for await (const event of store.subscribe({
+        after: checkpoint,
+        onCaughtUp: () => caughtUp.abort(),
+        signal: caughtUp.signal,
+      })) {
         resumed.push(event)
       }
       const seen = [...before, ...resumed].map((e) => e.eventId)

@@ -12,10 +12,18 @@ export function managementTests(ctx: SuiteContext): void {
     await store.append('doomed', [ev('A'), ev('B')])
     await store.append('kept', [ev('K')])
     await store.deleteStream('doomed')
-    expect(await store.readStream('doomed')).toEqual({ streamId: 'doomed', events: [], version: 2, exists: false })
+    expect(await store.readStream('doomed')).toEqual({
+      streamId: 'doomed',
+      events: [],
+      version: 2,
+      exists: false,
+    })
     expect(await store.streamInfo('doomed')).toMatchObject({ version: 2, exists: false, deleted: true })
     expect((await collect(store.readAll())).map((e) => e.type)).toEqual(['A', 'B', 'K'])
-    await expectActaError(store.append('doomed', [ev('X')], { expectedVersion: 'stream-exists' }), 'CONCURRENCY')
+    await expectActaError(
+      store.append('doomed', [ev('X')], { expectedVersion: 'stream-exists' }),
+      'CONCURRENCY',
+    )
     const recreated = await store.append('doomed', [ev('C')], { expectedVersion: 'no-stream' })
     expect(recreated.version).toBe(3)
     const after = await store.readStream('doomed')
@@ -41,7 +49,9 @@ export function managementTests(ctx: SuiteContext): void {
     const read = await store.readStream('s')
     expect(read.events.map((e) => e.streamVersion)).toEqual([3, 4])
     expect(read).toMatchObject({ version: 4, exists: true })
-    expect((await store.readStream('s', { direction: 'backwards' })).events.map((e) => e.streamVersion)).toEqual([4, 3])
+    expect(
+      (await store.readStream('s', { direction: 'backwards' })).events.map((e) => e.streamVersion),
+    ).toEqual([4, 3])
     expect((await store.streamInfo('s')).truncateBefore).toBe(3)
     expect((await store.append('s', [ev('E')], { expectedVersion: 4 })).version).toBe(5)
     expect(await collect(store.readAll())).toHaveLength(5)
@@ -58,7 +68,11 @@ export function managementTests(ctx: SuiteContext): void {
     })
     await store.append('s', [ev('A')], { expectedVersion: 'no-stream' })
     await store.setStreamMetadata('s', { owner: 'team-b' })
-    expect(await store.streamInfo('s')).toMatchObject({ version: 1, exists: true, metadata: { owner: 'team-b' } })
+    expect(await store.streamInfo('s')).toMatchObject({
+      version: 1,
+      exists: true,
+      metadata: { owner: 'team-b' },
+    })
   })
 
   test('saves and loads snapshots by stream and version', async () => {

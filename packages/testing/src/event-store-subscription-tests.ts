@@ -65,7 +65,8 @@ export function subscriptionTests(ctx: SuiteContext): void {
       for await (const event of subscription) seen.push(event)
     })()
     const writers = Array.from({ length: 6 }, async (_, w) => {
-      for (let i = 0; i < 25; i++) await store.append(`w-${w}-${i % 3}`, [ev('E', { w, i }), ev('F', { w, i })])
+      for (let i = 0; i < 25; i++)
+        await store.append(`w-${w}-${i % 3}`, [ev('E', { w, i }), ev('F', { w, i })])
     })
     await Promise.all(writers)
     await eventually(() => seen.length >= 300, 20_000, 'all live events')
@@ -80,7 +81,9 @@ export function subscriptionTests(ctx: SuiteContext): void {
   test('upcasts events stored under an older schema version on every read path', async () => {
     const raw = ctx.store()
     await raw.append('v', [{ type: 'ValuePut', data: { k: 'a', v: 1 } }])
-    await raw.append('v', [{ type: 'ValuePut', data: { key: 'b', value: 2 }, metadata: { schemaVersion: 2 } }])
+    await raw.append('v', [
+      { type: 'ValuePut', data: { key: 'b', value: 2 }, metadata: { schemaVersion: 2 } },
+    ])
     const upcasters: Upcaster[] = [
       {
         type: 'ValuePut',
@@ -112,7 +115,9 @@ export function subscriptionTests(ctx: SuiteContext): void {
       if (live.length === 2) break
     }
     expect(shape(live)).toEqual(expected)
-    const appended = await store.append('v', [{ type: 'ValueWasPut', data: { key: 'c', value: 3, tags: [] } }])
+    const appended = await store.append('v', [
+      { type: 'ValueWasPut', data: { key: 'c', value: 3, tags: [] } },
+    ])
     expect(appended.events[0]!.metadata.schemaVersion).toBe(3)
     const stored = await raw.readStream('v')
     expect(stored.events.map((e) => e.metadata.schemaVersion)).toEqual([1, 2, 3])

@@ -13,11 +13,11 @@ export type { CreateStoreOptions, EventStoreSuiteOptions, StoreUnderTest } from 
 export interface SuiteContext {
   readonly name: string
   readonly options: EventStoreSuiteOptions
-  store(): EventStore
+  store: () => EventStore
   /** The store under test with its child-process environment. */
-  underTest(): StoreUnderTest
+  underTest: () => StoreUnderTest
   /** Registers a test, or skips it with its reason when the adapter lists it as an exception. */
-  test(name: string, body: () => Promise<void>, timeoutMs?: number): void
+  test: (name: string, body: () => Promise<void>, timeoutMs?: number) => void
 }
 
 /**
@@ -78,7 +78,11 @@ export function eventStoreSuite(name: string, options: EventStoreSuiteOptions): 
   })
 }
 
-const ev = (type: string, data: unknown = {}, extra: Record<string, unknown> = {}) => ({ type, data, ...extra })
+const ev = (type: string, data: unknown = {}, extra: Record<string, unknown> = {}) => ({
+  type,
+  data,
+  ...extra,
+})
 
 function appendTests(ctx: SuiteContext): void {
   const { test } = ctx
@@ -125,7 +129,10 @@ function appendTests(ctx: SuiteContext): void {
   test('rejects no-stream when the stream exists, reporting the actual version', async () => {
     const store = ctx.store()
     await store.append('s', [ev('A'), ev('B')])
-    const error = await expectActaError(store.append('s', [ev('C')], { expectedVersion: 'no-stream' }), 'CONCURRENCY')
+    const error = await expectActaError(
+      store.append('s', [ev('C')], { expectedVersion: 'no-stream' }),
+      'CONCURRENCY',
+    )
     expect(error).toMatchObject({ streamId: 's', expectedVersion: 'no-stream', actualVersion: 2 })
   })
 
@@ -171,7 +178,9 @@ function appendTests(ctx: SuiteContext): void {
   test('rejects an exact version ahead of the stream and on a missing stream', async () => {
     const store = ctx.store()
     await store.append('s', [ev('A')])
-    expect(await expectActaError(store.append('s', [ev('X')], { expectedVersion: 5 }), 'CONCURRENCY')).toMatchObject({
+    expect(
+      await expectActaError(store.append('s', [ev('X')], { expectedVersion: 5 }), 'CONCURRENCY'),
+    ).toMatchObject({
       actualVersion: 1,
     })
     expect(
@@ -182,7 +191,10 @@ function appendTests(ctx: SuiteContext): void {
   test('writes a refused batch not at all', async () => {
     const store = ctx.store()
     await store.append('s', [ev('A')])
-    await expectActaError(store.append('s', [ev('B'), ev('C'), ev('D')], { expectedVersion: 7 }), 'CONCURRENCY')
+    await expectActaError(
+      store.append('s', [ev('B'), ev('C'), ev('D')], { expectedVersion: 7 }),
+      'CONCURRENCY',
+    )
     const head = await store.headPosition()
     const all = await collect(store.readAll())
     expect(all.map((e) => e.type)).toEqual(['A'])
@@ -215,7 +227,9 @@ function appendTests(ctx: SuiteContext): void {
 
   test('lets concurrent writers with expected version any all succeed without gaps', async () => {
     const store = ctx.store()
-    await Promise.all(Array.from({ length: 20 }, (_, i) => store.append('shared', [ev('E', { i }), ev('F', { i })])))
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => store.append('shared', [ev('E', { i }), ev('F', { i })])),
+    )
     const { events } = await store.readStream('shared')
     expect(events.map((e) => e.streamVersion)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1))
     for (let i = 0; i < 40; i += 2) expect(events[i + 1]!.data).toEqual(events[i]!.data)
@@ -281,7 +295,10 @@ function appendTests(ctx: SuiteContext): void {
   test('accepts any JSON value as data', async () => {
     const store = ctx.store()
     const values = ['text', 42, null, [1, 'two'], { a: 1 }, true]
-    await store.append('json', values.map((data) => ev('V', data)))
+    await store.append(
+      'json',
+      values.map((data) => ev('V', data)),
+    )
     expect((await store.readStream('json')).events.map((e) => e.data)).toEqual(values)
   })
 }
@@ -289,7 +306,10 @@ function appendTests(ctx: SuiteContext): void {
 function readTests(ctx: SuiteContext): void {
   const { test } = ctx
   const seed = async (store: EventStore, stream: string, count: number) =>
-    store.append(stream, Array.from({ length: count }, (_, i) => ev('N', { i: i + 1 })))
+    store.append(
+      stream,
+      Array.from({ length: count }, (_, i) => ev('N', { i: i + 1 })),
+    )
 
   test('reads a stream forwards from a version with a limit', async () => {
     const store = ctx.store()
@@ -314,7 +334,12 @@ function readTests(ctx: SuiteContext): void {
   test('reports a missing stream as not existing at version 0', async () => {
     const store = ctx.store()
     await seed(store, 'other', 1)
-    expect(await store.readStream('missing')).toEqual({ streamId: 'missing', events: [], version: 0, exists: false })
+    expect(await store.readStream('missing')).toEqual({
+      streamId: 'missing',
+      events: [],
+      version: 0,
+      exists: false,
+    })
   })
 
   test('reads the global log in order after a position, with a limit and in batches', async () => {
@@ -369,13 +394,19 @@ function badInputTests(ctx: SuiteContext): void {
       ['metadata not an object', () => store.append('s', [ev('A', {}, { metadata: 'x' })])],
       ['bad schema version', () => store.append('s', [ev('A', {}, { metadata: { schemaVersion: 0 } })])],
       ['event id not a uuid', () => store.append('s', [ev('A', {}, { eventId: "1' OR '1'='1" })])],
-      ['same event id twice', () => {
-        const id = uuidv7()
-        return store.append('s', [ev('A', {}, { eventId: id }), ev('B', {}, { eventId: id })])
-      }],
+      [
+        'same event id twice',
+        () => {
+          const id = uuidv7()
+          return store.append('s', [ev('A', {}, { eventId: id }), ev('B', {}, { eventId: id })])
+        },
+      ],
       ['negative expected version', () => store.append('s', [ev('A')], { expectedVersion: -1 })],
       ['fractional expected version', () => store.append('s', [ev('A')], { expectedVersion: 1.5 })],
-      ['unknown expected version', () => store.append('s', [ev('A')], { expectedVersion: 'latest' as never })],
+      [
+        'unknown expected version',
+        () => store.append('s', [ev('A')], { expectedVersion: 'latest' as never }),
+      ],
       ['bad read direction', () => store.readStream('s', { direction: 'up' as never })],
       ['negative read limit', () => store.readStream('s', { limit: -1 })],
       ['empty stream id on read', () => store.readStream('')],
@@ -385,9 +416,10 @@ function badInputTests(ctx: SuiteContext): void {
         () => undefined,
         (e: unknown) => e,
       )
-      expect(isActaError(error, 'VALIDATION'), `${label} should be refused with VALIDATION, got ${String(error)}`).toBe(
-        true,
-      )
+      expect(
+        isActaError(error, 'VALIDATION'),
+        `${label} should be refused with VALIDATION, got ${String(error)}`,
+      ).toBe(true)
     }
     expect(await store.headPosition()).toBe(0)
     expect(await collect(store.readAll())).toEqual([])

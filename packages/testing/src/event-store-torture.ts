@@ -35,7 +35,10 @@ function consume(subscription: Subscription, into: StoredEvent[]): Promise<void>
   })()
 }
 
-async function torture(store: EventStore, scale: { writers: number; streams: number; total: number }): Promise<void> {
+async function torture(
+  store: EventStore,
+  scale: { writers: number; streams: number; total: number },
+): Promise<void> {
   const fromZero: StoredEvent[] = []
   const first = store.subscribe({ batchSize: 256 })
   const firstDone = consume(first, fromZero)
@@ -62,9 +65,15 @@ async function torture(store: EventStore, scale: { writers: number; streams: num
     }
   }
 
-  let midway: { after: number; index: number; events: StoredEvent[]; done: Promise<void>; sub: Subscription } | undefined
+  let midway:
+    | { after: number; index: number; events: StoredEvent[]; done: Promise<void>; sub: Subscription }
+    | undefined
   const startMidway = (async () => {
-    await eventually(() => fromZero.length >= scale.total / 2, 300_000, 'half of the events at the first subscriber')
+    await eventually(
+      () => fromZero.length >= scale.total / 2,
+      300_000,
+      'half of the events at the first subscriber',
+    )
     const index = fromZero.length
     const after = fromZero[index - 1]!.globalPosition
     const events: StoredEvent[] = []
@@ -88,10 +97,14 @@ async function torture(store: EventStore, scale: { writers: number; streams: num
   expect(ids.length, 'no event skipped').toBe(expected)
   for (const id of ids) expect(committed.has(id)).toBe(true)
   const log = await collect(store.readAll({ batchSize: 1000 }))
-  expect(log.map((e) => e.eventId), 'live order equals the log order').toEqual(ids)
-  expect(midway!.events.map((e) => e.eventId), 'midway subscriber sees exactly the rest').toEqual(
-    ids.slice(midway!.index),
-  )
+  expect(
+    log.map((e) => e.eventId),
+    'live order equals the log order',
+  ).toEqual(ids)
+  expect(
+    midway!.events.map((e) => e.eventId),
+    'midway subscriber sees exactly the rest',
+  ).toEqual(ids.slice(midway!.index))
   const versions = new Map<string, number>()
   for (const event of fromZero) {
     const previous = versions.get(event.streamId) ?? 0

@@ -1,5 +1,10 @@
 export { eventStoreSuite } from './event-store-suite.js'
-export type { CreateStoreOptions, EventStoreSuiteOptions, StoreUnderTest, SuiteContext } from './event-store-suite.js'
+export type {
+  CreateStoreOptions,
+  EventStoreSuiteOptions,
+  StoreUnderTest,
+  SuiteContext,
+} from './event-store-suite.js'
 export { collect, eventually, expectActaError, sleep, take } from './event-store-assertions.js'
 export { serviceGate } from './service-gate.js'
 export type { ServiceGate } from './service-gate.js'

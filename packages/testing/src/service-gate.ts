@@ -18,7 +18,9 @@ export async function serviceGate(name: string, probe: () => Promise<unknown>): 
   } catch (error) {
     const reason = `${name} is not reachable: ${(error as Error).message}`
     if (process.env.ACTA_REQUIRE_SERVICES === '1') {
-      throw new Error(`${reason} (ACTA_REQUIRE_SERVICES=1, so this fails instead of skipping)`, { cause: error })
+      throw new Error(`${reason} (ACTA_REQUIRE_SERVICES=1, so this fails instead of skipping)`, {
+        cause: error,
+      })
     }
     console.warn(`\n  SKIPPING tests that need ${name}: ${reason}\n`)
     return { available: false, reason }
