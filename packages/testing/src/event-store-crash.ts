@@ -5,7 +5,10 @@ import { expect } from 'vitest'
 import { collect, eventually, sleep } from './event-store-assertions.js'
 import type { SuiteContext } from './event-store-suite.js'
 
-const writerScript = fileURLToPath(new URL('./crash-writer.ts', import.meta.url))
+// the writer sits next to this module: .ts when run from sources, .js when run from dist
+const writerScript = fileURLToPath(
+  new URL(`./crash-writer${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url),
+)
 const batchSize = 5
 
 export function crashTest(ctx: SuiteContext): void {
