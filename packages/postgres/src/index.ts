@@ -1,0 +1,9 @@
+export { postgresEventStore } from './postgres-event-store.js'
+export type { PostgresEventStore, PostgresEventStoreOptions } from './postgres-event-store.js'
+export type {
+  PostgresPool,
+  PostgresPoolClient,
+  PostgresQuery,
+  PostgresQueryable,
+  PostgresQueryResult,
+} from './pool.js'

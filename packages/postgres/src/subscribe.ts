@@ -1,0 +1,145 @@
+import { ChangeSignal } from '@acta/core'
+import pg, { escapeIdentifier } from 'pg'
+import type { ClientConfig } from 'pg'
+import type { PostgresPool } from './pool.js'
+import type { Tables } from './schema.js'
+
+export interface ChangeFeedOptions {
+  readonly pool: PostgresPool
+  readonly tables: Tables
+  /** Connection settings for the dedicated LISTEN client; undefined: no LISTEN, polling only. */
+  readonly listenConfig: ClientConfig | undefined
+  /** Poll interval while the LISTEN connection is down (bounded to 1 s). */
+  readonly pollIntervalMs: number
+}
+
+/**
+ * Wake-ups for subscribers. After an append commits the store sends `pg_notify` on its own, outside
+ * the append's transaction: a transaction that notifies takes a cluster-wide lock through its commit,
+ * which would serialize every append. Sends are coalesced: at most one in flight, and one more if
+ * appends committed meanwhile. A dedicated client LISTENs and bumps the {@link ChangeSignal};
+ * wake-ups are hints, readers always re-read the log, and the poll covers what a wake-up misses.
+ */
+export interface ChangeFeed {
+  readonly changes: ChangeSignal
+  /** Call after an append committed. */
+  committed(): void
+  /** Starts the LISTEN connection (idempotent). */
+  listen(): void
+  close(): Promise<void>
+}
+
+const minBackoffMs = 100
+const maxBackoffMs = 10_000
+
+export function changeFeed(options: ChangeFeedOptions): ChangeFeed {
+  const { pool, tables: t, listenConfig } = options
+  const changes = new ChangeSignal()
+  const notifyQuery = {
+    name: `${t.statementPrefix}notify`,
+    text: `SELECT pg_notify($1, '')`,
+    values: [t.channel],
+  }
+  const fallbackPollMs = Math.max(10, Math.min(options.pollIntervalMs, 1000))
+  let closed = false
+  let sending: Promise<void> | undefined
+  let sendAgain = false
+
+  let listening = false
+  let client: pg.Client | undefined
+  let reconnectTimer: NodeJS.Timeout | undefined
+  let fallbackTicker: NodeJS.Timeout | undefined
+  let backoffMs = minBackoffMs
+  let connecting: Promise<void> | undefined
+
+  async function send(): Promise<void> {
+    do {
+      sendAgain = false
+      // A lost NOTIFY costs latency only: subscribers poll.
+      await pool.query(notifyQuery).catch(() => undefined)
+    } while (sendAgain && !closed)
+    sending = undefined
+  }
+
+  function startFallback(): void {
+    if (fallbackTicker || closed) return
+    fallbackTicker = setInterval(() => changes.notify(), fallbackPollMs)
+    fallbackTicker.unref()
+  }
+
+  function stopFallback(): void {
+    if (fallbackTicker) clearInterval(fallbackTicker)
+    fallbackTicker = undefined
+  }
+
+  function dropped(which: pg.Client): void {
+    if (client !== which) return
+    client = undefined
+    which.removeAllListeners('notification')
+    void which.end().catch(() => undefined)
+    scheduleReconnect()
+  }
+
+  function scheduleReconnect(): void {
+    if (closed || reconnectTimer) return
+    startFallback()
+    const delay = backoffMs * (0.5 + Math.random() / 2)
+    backoffMs = Math.min(backoffMs * 2, maxBackoffMs)
+    reconnectTimer = setTimeout(() => {
+      reconnectTimer = undefined
+      connecting = connect()
+    }, delay)
+    reconnectTimer.unref()
+  }
+
+  async function connect(): Promise<void> {
+    if (closed || !listenConfig) return
+    const next = new pg.Client({ connectionTimeoutMillis: 10_000, ...listenConfig, keepAlive: true })
+    next.on('error', () => dropped(next))
+    next.on('end', () => dropped(next))
+    next.on('notification', () => changes.notify())
+    client = next
+    try {
+      await next.connect()
+      await next.query(`LISTEN ${escapeIdentifier(t.channel)}`)
+      if (closed || client !== next) return
+      backoffMs = minBackoffMs
+      stopFallback()
+      // notifications sent while nobody listened are lost: make every subscriber re-read once
+      changes.notify()
+    } catch {
+      dropped(next)
+    }
+  }
+
+  return {
+    changes,
+
+    committed() {
+      changes.notify()
+      if (closed) return
+      if (sending) sendAgain = true
+      else sending = send()
+    },
+
+    listen() {
+      if (listening || closed) return
+      listening = true
+      if (!listenConfig) return
+      startFallback()
+      connecting = connect()
+    },
+
+    async close() {
+      closed = true
+      stopFallback()
+      if (reconnectTimer) clearTimeout(reconnectTimer)
+      reconnectTimer = undefined
+      const last = client
+      client = undefined
+      await connecting
+      await Promise.all([sending, last?.end().catch(() => undefined)])
+      changes.notify()
+    },
+  }
+}
