@@ -31,15 +31,34 @@ export function crossProcessWaker(
   let live = 0
   let timer: NodeJS.Timeout | undefined
   let watcher: FSWatcher | undefined
+  let recheck: NodeJS.Timeout | undefined
   let stopped = false
 
-  const check = (): void => {
-    if (stopped || !db.open) return
-    const current = dataVersion.get()
-    if (current !== seen) {
-      seen = current
-      changes.notify()
+  /** True when another connection has committed since the last check. */
+  const check = (): boolean => {
+    if (stopped || !db.open) return false
+    let current: number | undefined
+    try {
+      current = dataVersion.get()
+    } catch {
+      return false // a hint only: the next tick looks again
     }
+    if (current === seen) return false
+    seen = current
+    changes.notify()
+    return true
+  }
+
+  // The -wal write that fires the watch comes just before the writer publishes its commit in the
+  // shared-memory index (and, at synchronous=FULL, before its fsync), so one quick look may be
+  // too early: look once more a millisecond later, and leave slower commits to the timer.
+  const onWalWrite = (): void => {
+    if (check() || recheck) return
+    recheck = setTimeout(() => {
+      recheck = undefined
+      check()
+    }, 1)
+    recheck.unref()
   }
 
   const start = (): void => {
@@ -47,7 +66,7 @@ export function crossProcessWaker(
     timer.unref()
     if (db.memory) return
     try {
-      watcher = watch(`${db.name}-wal`, { persistent: false }, check)
+      watcher = watch(`${db.name}-wal`, { persistent: false }, onWalWrite)
       watcher.on('error', () => stopWatching())
     } catch {
       // no -wal file yet, or a file system without change notification: the timer still runs
@@ -61,7 +80,9 @@ export function crossProcessWaker(
 
   const stopAll = (): void => {
     clearInterval(timer)
+    clearTimeout(recheck)
     timer = undefined
+    recheck = undefined
     stopWatching()
   }
 
