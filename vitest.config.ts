@@ -1,9 +1,11 @@
+import { defaultServerConditions } from 'vite'
 import { defineConfig } from 'vitest/config'
 
 // Tests import workspace packages from their TypeScript sources through the
 // `@acta/source` export condition, so `npm test` needs no build step.
-const resolve = { conditions: ['@acta/source', 'import', 'module', 'node', 'default'] }
-const ssr = { resolve: { conditions: ['@acta/source', 'import', 'module', 'node', 'default'] } }
+const conditions = ['@acta/source', ...defaultServerConditions]
+const resolve = { conditions }
+const ssr = { resolve: { conditions } }
 
 export default defineConfig({
   resolve,
