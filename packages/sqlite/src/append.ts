@@ -24,9 +24,9 @@ export function appender(db: Database): (append: PreparedAppend) => AppendResult
      VALUES (?, ?, ?, ?, ?, ?, ?)`,
   )
   const undelete = db.prepare<[string]>('UPDATE acta_streams SET deleted = 0 WHERE stream_id = ?')
-  const selectById = db.prepare<[string], EventRow>(
-    `SELECT ${eventColumns} FROM acta_events WHERE event_id = ?`,
-  )
+  const selectById = db
+    .prepare<[string], EventRow>(`SELECT ${eventColumns} FROM acta_events WHERE event_id = ?`)
+    .raw()
 
   // Only ids from `written` on are looked up: earlier ones were inserted by this transaction.
   // Any id found makes the append a retry (faithful: the first result) or a misuse (IDEMPOTENCY).

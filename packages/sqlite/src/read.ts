@@ -8,16 +8,17 @@ import type {
   StreamInfo,
 } from '@acta/core'
 
-export interface EventRow {
-  global_position: number
-  stream_id: string
-  stream_version: number
-  event_id: string
-  type: string
-  data: string
-  metadata: string
-  recorded_at: number
-}
+/** A row of {@link eventColumns}, read with `raw()`: arrays are cheaper than objects per row. */
+export type EventRow = [
+  globalPosition: number,
+  streamId: string,
+  streamVersion: number,
+  eventId: string,
+  type: string,
+  data: string,
+  metadata: string,
+  recordedAt: number,
+]
 
 interface StreamRow {
   version: number
@@ -38,14 +39,14 @@ export const eventColumns =
 
 export function toStoredEvent(row: EventRow): StoredEvent {
   return {
-    type: row.type,
-    data: JSON.parse(row.data) as unknown,
-    metadata: JSON.parse(row.metadata) as StoredMetadata,
-    eventId: row.event_id,
-    streamId: row.stream_id,
-    streamVersion: row.stream_version,
-    globalPosition: row.global_position,
-    recordedAt: new Date(row.recorded_at),
+    type: row[4],
+    data: JSON.parse(row[5]) as unknown,
+    metadata: JSON.parse(row[6]) as StoredMetadata,
+    eventId: row[3],
+    streamId: row[1],
+    streamVersion: row[2],
+    globalPosition: row[0],
+    recordedAt: new Date(row[7]),
   }
 }
 
@@ -67,17 +68,23 @@ export function reader(db: Database): Reader {
      FROM (SELECT 1) LEFT JOIN acta_streams AS s ON s.stream_id = ?`,
   )
   // LIMIT -1 means no limit in SQLite
-  const forwards = db.prepare<[string, number, number], EventRow>(
-    `SELECT ${eventColumns} FROM acta_events
-     WHERE stream_id = ? AND stream_version >= ? ORDER BY stream_version LIMIT ?`,
-  )
-  const backwards = db.prepare<[string, number, number, number], EventRow>(
-    `SELECT ${eventColumns} FROM acta_events
-     WHERE stream_id = ? AND stream_version <= ? AND stream_version >= ? ORDER BY stream_version DESC LIMIT ?`,
-  )
-  const after = db.prepare<[number, number], EventRow>(
-    `SELECT ${eventColumns} FROM acta_events WHERE global_position > ? ORDER BY global_position LIMIT ?`,
-  )
+  const forwards = db
+    .prepare<[string, number, number], EventRow>(
+      `SELECT ${eventColumns} FROM acta_events
+       WHERE stream_id = ? AND stream_version >= ? ORDER BY stream_version LIMIT ?`,
+    )
+    .raw()
+  const backwards = db
+    .prepare<[string, number, number, number], EventRow>(
+      `SELECT ${eventColumns} FROM acta_events
+       WHERE stream_id = ? AND stream_version <= ? AND stream_version >= ? ORDER BY stream_version DESC LIMIT ?`,
+    )
+    .raw()
+  const after = db
+    .prepare<[number, number], EventRow>(
+      `SELECT ${eventColumns} FROM acta_events WHERE global_position > ? ORDER BY global_position LIMIT ?`,
+    )
+    .raw()
   const head = db.prepare<[], number | null>('SELECT max(global_position) FROM acta_events').pluck()
   const selectSnapshot = db.prepare<[string, number], SnapshotRow>(
     `SELECT version, schema_version, state, created_at FROM acta_snapshots

@@ -12,15 +12,16 @@ export interface Migration {
  * The schema, as an append-only list: a released migration is never edited, a change is a new
  * entry. `acta_schema_migrations` records which ones a database file has applied.
  *
- * An append writes the event row and its two index entries and nothing else, because pages
+ * An append writes the event row and its two index entries and nothing else, because the pages
  * written per commit are most of an append's cost:
  * - A stream's version is `max(stream_version)` of its events (one seek in the unique index), not a
  *   counter in `acta_streams`; that table only holds what changes rarely: the deleted flag,
  *   `truncate_before` and user metadata.
- * - `global_position` is a plain INTEGER PRIMARY KEY, so SQLite assigns max + 1. Events are never
- *   deleted (deletion and truncation only hide them), so a position is never handed out twice;
- *   AUTOINCREMENT would guarantee the same at the price of a `sqlite_sequence` write per commit.
- *   Anything that ever removes events must keep the newest row or switch to AUTOINCREMENT.
+ * - `global_position` is a plain INTEGER PRIMARY KEY, so SQLite assigns max + 1. AUTOINCREMENT
+ *   would add a `sqlite_sequence` write to every commit only to protect against reuse after the
+ *   newest row is deleted, and triggers make `acta_events` append-only instead: deleting and
+ *   truncating streams only hide events. Whatever ever needs to remove events must keep the newest
+ *   row or rebuild the table with AUTOINCREMENT.
  */
 export const migrations: readonly Migration[] = [
   {
@@ -45,6 +46,12 @@ export const migrations: readonly Migration[] = [
         recorded_at INTEGER NOT NULL,
         UNIQUE (stream_id, stream_version)
       ) STRICT;
+
+      CREATE TRIGGER acta_events_no_delete BEFORE DELETE ON acta_events
+      BEGIN SELECT RAISE(ABORT, 'acta_events is append-only: delete or truncate the stream instead'); END;
+
+      CREATE TRIGGER acta_events_no_update BEFORE UPDATE ON acta_events
+      BEGIN SELECT RAISE(ABORT, 'acta_events is append-only'); END;
 
       CREATE TABLE acta_snapshots (
         stream_id TEXT NOT NULL,

@@ -230,6 +230,21 @@ describe('sqliteEventStore', () => {
     db.close()
   })
 
+  it('keeps the events table append-only, so a global position is never handed out twice', async () => {
+    const store = sqliteEventStore({ path })
+    await store.append('s', [
+      { type: 'A', data: {} },
+      { type: 'B', data: {} },
+    ])
+    const db = new Database(path)
+    expect(() => db.exec('DELETE FROM acta_events WHERE global_position = 2')).toThrow(/append-only/)
+    expect(() => db.exec("UPDATE acta_events SET data = '{}'")).toThrow(/append-only/)
+    db.close()
+    await store.deleteStream('s')
+    expect((await store.append('s', [{ type: 'C', data: {} }])).position).toBe(3)
+    await store.close()
+  })
+
   it('refuses a file whose schema is newer than this version', async () => {
     await sqliteEventStore({ path }).close()
     const db = new Database(path)

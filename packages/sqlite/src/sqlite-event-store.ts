@@ -4,11 +4,11 @@ import Database from 'better-sqlite3'
 import type { Database as SqliteDatabase } from 'better-sqlite3'
 import {
   ActaError,
-  ChangeSignal,
   ValidationError,
   assertStreamId,
   checkExpectedVersion,
   normalizeExpectedVersion,
+  logSubscription,
   prepareAppend,
   readAllPages,
   toJson,
@@ -19,7 +19,7 @@ import type { AppendResult, EventStore, Snapshot } from '@acta/core'
 import { appender } from './append.js'
 import { reader } from './read.js'
 import { configureConnection, migrate } from './schema.js'
-import { crossProcessWaker, wakedSubscription } from './subscribe.js'
+import { CrossProcessSignal } from './subscribe.js'
 import { translateSqliteError, writeLock } from './write-lock.js'
 
 export interface SqliteEventStoreOptions {
@@ -71,8 +71,7 @@ export function sqliteEventStore(options: SqliteEventStoreOptions = {}): EventSt
   const lock = writeLock(db, options.beforeCommit, assertOpen)
   const appendEvents = appender(db)
   const read = reader(db)
-  const changes = new ChangeSignal()
-  const waker = crossProcessWaker(db, changes, pollIntervalMs)
+  const changes = new CrossProcessSignal(db, pollIntervalMs)
 
   const upsertTruncate = db.prepare<[string, number]>(
     `INSERT INTO acta_streams (stream_id, truncate_before) VALUES (?, ?)
@@ -125,7 +124,7 @@ export function sqliteEventStore(options: SqliteEventStoreOptions = {}): EventSt
 
     subscribe: (subscribeOptions = {}) => {
       assertOpen()
-      return wakedSubscription(fetchAfter, changes, waker, subscribeOptions)
+      return logSubscription(fetchAfter, changes, subscribeOptions)
     },
 
     headPosition: () => reading(() => read.headPosition()),
@@ -182,7 +181,7 @@ export function sqliteEventStore(options: SqliteEventStoreOptions = {}): EventSt
       if (closed) return
       closed = true
       while (lock.held) await lock.idle()
-      waker.stop()
+      changes.close()
       if (owned) db.close()
       // subscribers wake, find the store closed and end with 'UNAVAILABLE', as with the memory store
       changes.notify()

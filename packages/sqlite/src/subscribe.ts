@@ -1,141 +1,114 @@
 import { watch } from 'node:fs'
 import type { FSWatcher } from 'node:fs'
-import type { Database } from 'better-sqlite3'
-import { logSubscription } from '@acta/core'
-import type { ChangeSignal, FetchAfter, StoredEvent, SubscribeOptions, Subscription } from '@acta/core'
+import type { Database, Statement } from 'better-sqlite3'
+import { ChangeSignal } from '@acta/core'
+
+/** Idle timer ticks with nobody waiting before the timer and the watch are stopped. */
+const lingerTicks = 200
 
 /**
- * Wakes this process's subscribers when another connection (another process, or another store on
- * the same file) commits. Appends through this store notify the {@link ChangeSignal} themselves.
+ * A {@link ChangeSignal} that also hears commits made through other connections: other processes,
+ * or other stores on the same file. Appends through this store call `notify()` themselves.
  *
- * `PRAGMA data_version` changes exactly when another connection has committed, and costs about a
- * microsecond, so it is checked on a short timer while anyone subscribes; on a local file system a
- * watch on the `-wal` file triggers the same check as soon as another process writes, which cuts
- * the delay below the timer's period. Both are hints: the subscription re-reads the log either way.
+ * `PRAGMA data_version` changes exactly when another connection has committed and costs about a
+ * microsecond, so it is checked every `pollIntervalMs` while a subscriber is waiting (a subscriber
+ * that is reading pages needs no wake-up). On a local file system a watch on the `-wal` file runs
+ * the same check as soon as another process writes, which brings a wake-up well below the timer's
+ * period. Both are hints: a subscriber re-reads the log either way, so a missed one costs latency.
+ * The timer and the watch outlive the last waiter by a moment, so that a subscriber flipping
+ * between reading and waiting does not set them up each time.
  */
-export interface CrossProcessWaker {
-  /** Counts a live subscription; the timer and watch run only while the count is positive. */
-  retain(): void
-  release(): void
-  stop(): void
-}
+export class CrossProcessSignal extends ChangeSignal {
+  readonly #db: Database
+  readonly #dataVersion: Statement<[], number>
+  readonly #pollIntervalMs: number
+  #seen: number
+  #waiting = 0
+  #idleTicks = 0
+  #timer: NodeJS.Timeout | undefined
+  #recheck: NodeJS.Timeout | undefined
+  #watcher: FSWatcher | undefined
+  #closed = false
 
-/** `pollIntervalMs` is the period of the `data_version` check while subscribers are live. */
-export function crossProcessWaker(
-  db: Database,
-  changes: ChangeSignal,
-  pollIntervalMs: number,
-): CrossProcessWaker {
-  const dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck()
-  let seen = dataVersion.get()
-  let live = 0
-  let timer: NodeJS.Timeout | undefined
-  let watcher: FSWatcher | undefined
-  let recheck: NodeJS.Timeout | undefined
-  let stopped = false
+  constructor(db: Database, pollIntervalMs: number) {
+    super()
+    this.#db = db
+    this.#pollIntervalMs = pollIntervalMs
+    this.#dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck()
+    this.#seen = this.#dataVersion.get()!
+  }
+
+  override wait(since: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    if (this.#closed) return super.wait(since, timeoutMs, signal)
+    this.#waiting++
+    this.#idleTicks = 0
+    // a commit may have landed between the waiter's last read and now
+    if (this.#timer) this.#check()
+    else this.#start()
+    return super.wait(since, timeoutMs, signal).finally(() => this.#waiting--)
+  }
+
+  /** Stops the timer and the watch for good; waiters still wake on `notify()` and their timeouts. */
+  close(): void {
+    this.#closed = true
+    this.#stop()
+  }
 
   /** True when another connection has committed since the last check. */
-  const check = (): boolean => {
-    if (stopped || !db.open) return false
+  #check(): boolean {
+    if (this.#closed || !this.#db.open) return false
     let current: number | undefined
     try {
-      current = dataVersion.get()
+      current = this.#dataVersion.get()
     } catch {
-      return false // a hint only: the next tick looks again
+      return false // only a hint: the next tick looks again
     }
-    if (current === seen) return false
-    seen = current
-    changes.notify()
+    if (current === this.#seen) return false
+    this.#seen = current!
+    this.notify()
     return true
   }
 
+  #tick(): void {
+    if (this.#waiting > 0) this.#check()
+    else if (++this.#idleTicks > lingerTicks) this.#stop()
+  }
+
   // The -wal write that fires the watch comes just before the writer publishes its commit in the
-  // shared-memory index (and, at synchronous=FULL, before its fsync), so one quick look may be
-  // too early: look once more a millisecond later, and leave slower commits to the timer.
-  const onWalWrite = (): void => {
-    if (check() || recheck) return
-    recheck = setTimeout(() => {
-      recheck = undefined
-      check()
+  // shared-memory index (and, at synchronous=FULL, before its fsync), so a look at once may be too
+  // early: look once more a millisecond later, and leave slower commits to the timer.
+  #onWalWrite(): void {
+    if (this.#waiting === 0 || this.#check() || this.#recheck) return
+    this.#recheck = setTimeout(() => {
+      this.#recheck = undefined
+      this.#check()
     }, 1)
-    recheck.unref()
+    this.#recheck.unref()
   }
 
-  const start = (): void => {
-    timer = setInterval(check, pollIntervalMs)
-    timer.unref()
-    if (db.memory) return
+  #start(): void {
+    this.#check()
+    this.#timer = setInterval(() => this.#tick(), this.#pollIntervalMs)
+    this.#timer.unref()
+    if (this.#db.memory) return
     try {
-      watcher = watch(`${db.name}-wal`, { persistent: false }, onWalWrite)
-      watcher.on('error', () => stopWatching())
+      this.#watcher = watch(`${this.#db.name}-wal`, { persistent: false }, () => this.#onWalWrite())
+      this.#watcher.on('error', () => this.#unwatch())
     } catch {
-      // no -wal file yet, or a file system without change notification: the timer still runs
+      // no -wal file, or a file system without change notification: the timer still runs
     }
   }
 
-  const stopWatching = (): void => {
-    watcher?.close()
-    watcher = undefined
+  #unwatch(): void {
+    this.#watcher?.close()
+    this.#watcher = undefined
   }
 
-  const stopAll = (): void => {
-    clearInterval(timer)
-    clearTimeout(recheck)
-    timer = undefined
-    recheck = undefined
-    stopWatching()
-  }
-
-  return {
-    retain() {
-      if (stopped) return
-      if (live++ === 0) start()
-    },
-    release() {
-      if (live > 0 && --live === 0) stopAll()
-    },
-    stop() {
-      stopped = true
-      live = 0
-      stopAll()
-    },
-  }
-}
-
-/** A {@link logSubscription} that keeps the waker running for as long as it is live. */
-export function wakedSubscription(
-  fetch: FetchAfter,
-  changes: ChangeSignal,
-  waker: CrossProcessWaker,
-  options: SubscribeOptions & { pollIntervalMs?: number },
-): Subscription {
-  const inner = logSubscription(fetch, changes, options)
-  let released = false
-  const release = (): void => {
-    if (released) return
-    released = true
-    waker.release()
-  }
-  waker.retain()
-  async function* run(): AsyncGenerator<StoredEvent> {
-    try {
-      yield* inner
-    } finally {
-      release()
-    }
-  }
-  const iterator = run()
-  return {
-    get position() {
-      return inner.position
-    },
-    async close() {
-      release()
-      await inner.close()
-      await iterator.return(undefined)
-    },
-    [Symbol.asyncIterator]() {
-      return iterator
-    },
+  #stop(): void {
+    clearInterval(this.#timer)
+    clearTimeout(this.#recheck)
+    this.#timer = undefined
+    this.#recheck = undefined
+    this.#unwatch()
   }
 }
