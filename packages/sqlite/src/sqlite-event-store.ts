@@ -115,6 +115,7 @@ export function sqliteEventStore(options: SqliteEventStoreOptions = {}): EventSt
     },
 
     async readStream(streamId, readOptions = {}) {
+      assertOpen()
       assertStreamId(streamId)
       validateReadStreamOptions(readOptions)
       return reading(() => read.readStream(streamId, readOptions))
@@ -122,14 +123,12 @@ export function sqliteEventStore(options: SqliteEventStoreOptions = {}): EventSt
 
     readAll: (readOptions) => readAllPages(fetchAfter, readOptions),
 
-    subscribe: (subscribeOptions = {}) => {
-      assertOpen()
-      return logSubscription(fetchAfter, changes, subscribeOptions)
-    },
+    subscribe: (subscribeOptions) => logSubscription(fetchAfter, changes, subscribeOptions),
 
     headPosition: () => reading(() => read.headPosition()),
 
     async streamInfo(streamId) {
+      assertOpen()
       assertStreamId(streamId)
       return reading(() => read.streamInfo(streamId))
     },
@@ -173,6 +172,7 @@ export function sqliteEventStore(options: SqliteEventStoreOptions = {}): EventSt
     },
 
     async loadSnapshot<State>(streamId: string, loadOptions: { maxVersion?: number } = {}) {
+      assertOpen()
       assertStreamId(streamId)
       return reading(() => read.loadSnapshot(streamId, loadOptions.maxVersion) as Snapshot<State> | undefined)
     },
