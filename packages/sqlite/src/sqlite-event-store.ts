@@ -68,7 +68,7 @@ export function sqliteEventStore(options: SqliteEventStoreOptions = {}): EventSt
   const assertOpen = (): void => {
     if (closed) throw new ActaError('UNAVAILABLE', 'The event store is closed')
   }
-  const lock = writeLock(db, options.beforeCommit, assertOpen)
+  const lock = writeLock(db, assertOpen)
   const appendEvents = appender(db)
   const read = reader(db)
   const changes = new CrossProcessSignal(db, pollIntervalMs)
@@ -109,7 +109,7 @@ export function sqliteEventStore(options: SqliteEventStoreOptions = {}): EventSt
     async append(streamId, events, appendOptions): Promise<AppendResult> {
       assertOpen()
       const prepared = prepareAppend(streamId, events, appendOptions)
-      const result = await lock.write(() => appendEvents(prepared))
+      const result = await lock.write(() => appendEvents(prepared), options.beforeCommit)
       if (!result.duplicate) changes.notify()
       return result
     },

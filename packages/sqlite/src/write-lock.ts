@@ -10,8 +10,8 @@ import { ActaError } from '@acta/core'
  * because on this connection they would see the uncommitted rows.
  */
 export interface WriteLock {
-  /** Runs `work` between BEGIN IMMEDIATE and COMMIT, awaiting `beforeCommit` just before COMMIT. */
-  write<T>(work: () => T): Promise<T>
+  /** Runs `work` between BEGIN IMMEDIATE and COMMIT, awaiting `beforeCommit` (if any) just before COMMIT. */
+  write<T>(work: () => T, beforeCommit?: () => Promise<void>): Promise<T>
   /** Resolves once no transaction is held open across an await. */
   idle(): Promise<void>
   /** True while a transaction is held open across an await. */
@@ -19,18 +19,18 @@ export interface WriteLock {
 }
 
 /** `assertOpen` runs once a writer has its turn, so writes queued behind `close()` fail cleanly. */
-export function writeLock(
-  db: Database,
-  beforeCommit: (() => Promise<void>) | undefined,
-  assertOpen: () => void,
-): WriteLock {
+export function writeLock(db: Database, assertOpen: () => void): WriteLock {
   const begin = db.prepare('BEGIN IMMEDIATE')
   const commit = db.prepare('COMMIT')
   const rollback = db.prepare('ROLLBACK')
   let held: Promise<void> | undefined
 
   const abort = (error: unknown): never => {
-    if (db.open && db.inTransaction) rollback.run()
+    try {
+      if (db.open && db.inTransaction) rollback.run()
+    } catch {
+      // the error that made us roll back is the one to report
+    }
     throw translateSqliteError(error)
   }
 
@@ -43,7 +43,7 @@ export function writeLock(
       return held !== undefined
     },
     idle,
-    async write<T>(work: () => T): Promise<T> {
+    async write<T>(work: () => T, beforeCommit?: () => Promise<void>): Promise<T> {
       // checked and taken in the same turn, so two woken writers cannot both take it
       while (held) await held
       assertOpen()
