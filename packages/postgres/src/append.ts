@@ -1,6 +1,7 @@
 import { ConcurrencyError, assertDuplicate } from '@acta/core'
-import type { AppendResult, PreparedAppend, StoredEvent, StoredMetadata } from '@acta/core'
-import { allowsNewStream, expectedVersionCondition, expectedVersionParams } from './expected-version.js'
+import type { AppendResult, ExpectedVersion, PreparedAppend, StoredEvent, StoredMetadata } from '@acta/core'
+import { appendStatement, type AppendStatement } from './append-sql.js'
+import { expectedVersionKind } from './expected-version.js'
 import type { PostgresPool, PostgresQuery } from './pool.js'
 import { eventColumns, toStoredEvent, type EventRow } from './read.js'
 import type { Tables } from './schema.js'
@@ -27,37 +28,14 @@ export type Appender = (prepared: PreparedAppend) => Promise<AppendResult>
  */
 export function appender(context: AppendContext): Appender {
   const { pool, tables: t } = context
-  const condition = expectedVersionCondition('$3::text', '$4::bigint')
-  // The log order is (tx_id, global_position), and an xid is assigned at a transaction's first write,
-  // which can come before the wait for a stream's row lock. Appends to one stream therefore first
-  // queue on an advisory lock (it needs no xid): whoever writes a stream later also gets a later xid,
-  // so each stream's versions ascend in log order.
-  const lock = `stream_lock AS MATERIALIZED (SELECT pg_advisory_xact_lock(hashtextextended($9::text, 0)))`
-  // $1 stream id, $2 event count, $3/$4 expected version, $5..$8 the events as parallel arrays, $9 the lock key
-  const insertEvents = `
-    e AS (
-      INSERT INTO ${t.events} (stream_id, stream_version, event_id, type, data, metadata)
-      SELECT $1::text, s.prev + i.ord, i.id, i.type, i.data::jsonb, i.metadata::jsonb
-      FROM s CROSS JOIN unnest($5::uuid[], $6::text[], $7::text[], $8::text[]) WITH ORDINALITY AS i(id, type, data, metadata, ord)
-      ORDER BY i.ord
-      RETURNING global_position, stream_version, recorded_at
-    )
-    SELECT global_position, stream_version, recorded_at FROM e ORDER BY stream_version`
-  // upsert: the stream may not exist yet ('any', 'no-stream')
-  const upsertSql = `
-    WITH ${lock}, s AS (
-      INSERT INTO ${t.streams} AS s (stream_id, version) SELECT $1::text, $2::bigint FROM stream_lock
-      ON CONFLICT (stream_id) DO UPDATE SET version = s.version + $2::bigint, deleted = false
-      WHERE ${condition}
-      RETURNING s.version - $2::bigint AS prev
-    ), ${insertEvents}`
-  // update: the expectation needs an existing stream ('stream-exists', a version)
-  const updateSql = `
-    WITH ${lock}, s AS (
-      UPDATE ${t.streams} AS s SET version = s.version + $2::bigint, deleted = false FROM stream_lock
-      WHERE s.stream_id = $1::text AND ${condition}
-      RETURNING s.version - $2::bigint AS prev
-    ), ${insertEvents}`
+  const lockKey = (streamId: string): string => `acta:${t.schema}:${streamId}`
+  const statements = new Map<string, AppendStatement>()
+  const statement = (expected: ExpectedVersion, many: boolean): AppendStatement => {
+    const key = `${expectedVersionKind(expected)}:${many}`
+    let found = statements.get(key)
+    if (!found) statements.set(key, (found = appendStatement(t, expected, many)))
+    return found
+  }
   const findSql = `SELECT ${eventColumns('e')} FROM ${t.events} e WHERE e.event_id = ANY($1::uuid[])`
   const versionSql = `SELECT version FROM ${t.streams} WHERE stream_id = $1`
 
@@ -118,23 +96,26 @@ export function appender(context: AppendContext): Appender {
 
   return async (prepared) => {
     const { streamId, expectedVersion, events } = prepared
-    const upsert = allowsNewStream(expectedVersion)
-    const [mode, version] = expectedVersionParams(expectedVersion)
-    const query: PostgresQuery = {
-      name: `${t.statementPrefix}append_${upsert ? 'upsert' : 'update'}`,
-      text: upsert ? upsertSql : updateSql,
-      values: [
-        streamId,
-        events.length,
-        mode,
-        version,
-        events.map((e) => e.eventId),
-        events.map((e) => e.type),
-        events.map((e) => e.dataJson),
-        events.map((e) => e.metadataJson),
-        `acta:${t.schema}:${streamId}`,
-      ],
-    }
+    const many = events.length > 1
+    const values: unknown[] = many
+      ? [
+          streamId,
+          lockKey(streamId),
+          events.map((e) => e.eventId),
+          events.map((e) => e.type),
+          events.map((e) => e.dataJson),
+          events.map((e) => e.metadataJson),
+        ]
+      : [
+          streamId,
+          lockKey(streamId),
+          events[0]!.eventId,
+          events[0]!.type,
+          events[0]!.dataJson,
+          events[0]!.metadataJson,
+        ]
+    if (typeof expectedVersion === 'number') values.push(expectedVersion)
+    const query: PostgresQuery = { ...statement(expectedVersion, many), values }
     let rows: AppendedRow[]
     try {
       rows = await run(query)
@@ -150,6 +131,7 @@ export function appender(context: AppendContext): Appender {
         throw translateError(refusal, { streamId })
       }
     }
+    if (many) rows.sort((a, b) => Number(a.stream_version) - Number(b.stream_version))
     const stored = rows.map((row, i): StoredEvent => {
       const event = events[i]!
       return {

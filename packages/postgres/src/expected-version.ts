@@ -2,19 +2,36 @@ import type { ExpectedVersion } from '@acta/core'
 
 /**
  * SQL condition on a stream row aliased `s` that holds exactly when core's `checkExpectedVersion`
- * passes, with the mode as `$mode` ('any' | 'no-stream' | 'stream-exists' | 'exact') and the
- * version as `$version`. A missing row is version 0, not deleted.
+ * passes (a missing row counts as version 0, not deleted); `versionParam` is the parameter that
+ * carries an exact version. Undefined for `'any'`: no condition.
  */
-export function expectedVersionCondition(mode: string, version: string): string {
-  return `(${mode} = 'any'
-    OR (${mode} = 'no-stream' AND (s.version = 0 OR s.deleted))
-    OR (${mode} = 'stream-exists' AND s.version > 0 AND NOT s.deleted)
-    OR s.version = ${version})`
+export function expectedVersionCondition(
+  expected: ExpectedVersion,
+  versionParam: string,
+): string | undefined {
+  switch (expected) {
+    case 'any':
+      return undefined
+    case 'no-stream':
+      return '(s.version = 0 OR s.deleted)'
+    case 'stream-exists':
+      return '(s.version > 0 AND NOT s.deleted)'
+    default:
+      return `s.version = ${versionParam}::bigint`
+  }
 }
 
-/** The two parameters of {@link expectedVersionCondition} for a normalized expected version. */
-export function expectedVersionParams(expected: ExpectedVersion): [mode: string, version: number | null] {
-  return typeof expected === 'number' ? ['exact', expected] : [expected, null]
+/** The statement name suffix for an expectation: one prepared statement per kind. */
+export function expectedVersionKind(
+  expected: ExpectedVersion,
+): 'any' | 'no_stream' | 'stream_exists' | 'exact' {
+  return typeof expected === 'number'
+    ? 'exact'
+    : expected === 'no-stream'
+      ? 'no_stream'
+      : expected === 'any'
+        ? 'any'
+        : 'stream_exists'
 }
 
 /** True when the expectation can be met by a stream that does not exist yet. */

@@ -1,6 +1,6 @@
 import { checkExpectedVersion } from '@acta/core'
 import type { ExpectedVersion, StreamInfo } from '@acta/core'
-import { expectedVersionCondition, expectedVersionParams } from './expected-version.js'
+import { expectedVersionCondition, expectedVersionKind } from './expected-version.js'
 import type { PostgresQueryable } from './pool.js'
 import type { Tables } from './schema.js'
 
@@ -22,9 +22,13 @@ export interface StreamCommands {
 export function streamCommands(t: Tables): StreamCommands {
   const infoSql = `SELECT version, deleted, truncate_before, metadata::text AS metadata FROM ${t.streams} WHERE stream_id = $1`
   // a recreated stream shows only its new events: everything up to the deleted version is truncated
-  const deleteSql = `UPDATE ${t.streams} AS s SET deleted = true, truncate_before = s.version + 1
-    WHERE s.stream_id = $1 AND s.version > 0 AND ${expectedVersionCondition('$2::text', '$3::bigint')}
-    RETURNING s.version`
+  const deleteSql = (expected: ExpectedVersion): string =>
+    `UPDATE ${t.streams} AS s SET deleted = true, truncate_before = s.version + 1
+    WHERE s.stream_id = $1 AND s.version > 0 ${condition(expected)} RETURNING s.version`
+  const condition = (expected: ExpectedVersion): string => {
+    const sql = expectedVersionCondition(expected, '$2')
+    return sql ? `AND ${sql}` : ''
+  }
   const truncateSql = `INSERT INTO ${t.streams} (stream_id, truncate_before) VALUES ($1, $2)
     ON CONFLICT (stream_id) DO UPDATE SET truncate_before = excluded.truncate_before`
   const metadataSql = `INSERT INTO ${t.streams} (stream_id, metadata) VALUES ($1, $2::jsonb)
@@ -55,13 +59,13 @@ export function streamCommands(t: Tables): StreamCommands {
     },
 
     async deleteStream(db, streamId, expected) {
-      const [mode, version] = expectedVersionParams(expected)
+      const query = {
+        name: `${t.statementPrefix}delete_stream_${expectedVersionKind(expected)}`,
+        text: deleteSql(expected),
+        values: typeof expected === 'number' ? [streamId, expected] : [streamId],
+      }
       for (;;) {
-        const { rows } = await db.query({
-          name: `${t.statementPrefix}delete_stream`,
-          text: deleteSql,
-          values: [streamId, mode, version],
-        })
+        const { rows } = await db.query(query)
         if (rows.length > 0) return
         // Nothing deleted: either the expectation failed (throw with the actual version), or the
         // stream has no events (nothing to delete), or it moved on in between (try again).

@@ -16,8 +16,8 @@ export interface ChangeFeedOptions {
 /**
  * Wake-ups for subscribers. After an append commits the store sends `pg_notify` on its own, outside
  * the append's transaction: a transaction that notifies takes a cluster-wide lock through its commit,
- * which would serialize every append. Sends are coalesced: at most one in flight, and one more if
- * appends committed meanwhile. A dedicated client LISTENs and bumps the {@link ChangeSignal};
+ * which would serialize every append. Sends are coalesced: at most one in flight, at most one per
+ * 5 ms while appends keep committing, and always one after the last commit. A dedicated client LISTENs and bumps the {@link ChangeSignal};
  * wake-ups are hints, readers always re-read the log, and the poll covers what a wake-up misses.
  */
 export interface ChangeFeed {
@@ -29,6 +29,8 @@ export interface ChangeFeed {
   close(): Promise<void>
 }
 
+/** Shortest time between two NOTIFYs; the first after a quiet spell goes at once. */
+const notifySpacingMs = 5
 const minBackoffMs = 100
 const maxBackoffMs = 10_000
 
@@ -43,7 +45,9 @@ export function changeFeed(options: ChangeFeedOptions): ChangeFeed {
   const fallbackPollMs = Math.max(10, Math.min(options.pollIntervalMs, 1000))
   let closed = false
   let sending: Promise<void> | undefined
-  let sendAgain = false
+  let sendPending = false
+  let notifyTimer: NodeJS.Timeout | undefined
+  let lastSentAt = Number.NEGATIVE_INFINITY
 
   let listening = false
   let client: pg.Client | undefined
@@ -52,13 +56,27 @@ export function changeFeed(options: ChangeFeedOptions): ChangeFeed {
   let backoffMs = minBackoffMs
   let connecting: Promise<void> | undefined
 
+  // Leading edge at once, then at most one NOTIFY per spacing while appends keep committing, and
+  // always one after the last commit.
+  function schedule(): void {
+    const wait = lastSentAt + notifySpacingMs - performance.now()
+    if (wait <= 0) {
+      sending = send()
+      return
+    }
+    notifyTimer = setTimeout(() => {
+      notifyTimer = undefined
+      sending = send()
+    }, wait)
+  }
+
   async function send(): Promise<void> {
-    do {
-      sendAgain = false
-      // A lost NOTIFY costs latency only: subscribers poll.
-      await pool.query(notifyQuery).catch(() => undefined)
-    } while (sendAgain && !closed)
+    sendPending = false
+    lastSentAt = performance.now()
+    // A lost NOTIFY costs latency only: subscribers poll.
+    await pool.query(notifyQuery).catch(() => undefined)
     sending = undefined
+    if (sendPending && !closed) schedule()
   }
 
   function startFallback(): void {
@@ -118,8 +136,8 @@ export function changeFeed(options: ChangeFeedOptions): ChangeFeed {
     committed() {
       changes.notify()
       if (closed) return
-      if (sending) sendAgain = true
-      else sending = send()
+      sendPending = true
+      if (!sending && !notifyTimer) schedule()
     },
 
     listen() {
@@ -137,6 +155,11 @@ export function changeFeed(options: ChangeFeedOptions): ChangeFeed {
       reconnectTimer = undefined
       const last = client
       client = undefined
+      if (notifyTimer) {
+        clearTimeout(notifyTimer)
+        notifyTimer = undefined
+        sending = send()
+      }
       await connecting
       await Promise.all([sending, last?.end().catch(() => undefined)])
       changes.notify()
