@@ -5,8 +5,7 @@ const hex: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padSt
  * Uses Web Crypto only, so core runs on any runtime.
  */
 export function uuidv7(now: number = Date.now()): string {
-  const bytes = new Uint8Array(16)
-  globalThis.crypto.getRandomValues(bytes)
+  const bytes = randomBytes(16)
   let ms = now
   for (let i = 5; i >= 0; i--) {
     bytes[i] = ms % 256
@@ -19,6 +18,20 @@ export function uuidv7(now: number = Date.now()): string {
     if (i === 4 || i === 6 || i === 8 || i === 10) out += '-'
     out += hex[bytes[i]!]!
   }
+  return out
+}
+
+// One getRandomValues call per id costs more than the rest of an in-memory append; draw from a pool.
+const pool = new Uint8Array(4096)
+let poolOffset = pool.length
+
+function randomBytes(count: number): Uint8Array {
+  if (poolOffset + count > pool.length) {
+    globalThis.crypto.getRandomValues(pool)
+    poolOffset = 0
+  }
+  const out = pool.slice(poolOffset, poolOffset + count)
+  poolOffset += count
   return out
 }
 
