@@ -6,7 +6,7 @@
  *   npm run bench:store -- --only=postgres
  *   ACTA_BENCH_SCALE=0.1 npm run bench:store
  */
-import { cpus } from 'node:os'
+import { cpus, loadavg } from 'node:os'
 import { performance } from 'node:perf_hooks'
 import { runPendingCleanups } from './store/cleanup.js'
 import type { Comparison } from './store/comparisons.js'
@@ -34,6 +34,9 @@ process.once('SIGINT', () => {
 const results: FamilyResult[] = []
 const skipped: string[] = []
 progress(`store benchmark: ${config.adapters.join(', ')}; scale ${config.scale}; sizes ${JSON.stringify(config.sizes)}`)
+const loadAtStart = loadavg()[0]!
+// the figures are only as good as the machine is quiet: say so when it is not
+if (loadAtStart > 1) progress(`note: load average ${loadAtStart.toFixed(2)} at start; other processes compete for the ${cpus().length} cores`)
 
 if (config.adapters.includes('memory')) results.push(await runMemory(context))
 if (config.adapters.includes('sqlite')) {
@@ -62,6 +65,7 @@ const report = {
     platform: `${process.platform} ${process.arch}`,
     cpu: cpus()[0]?.model,
     cores: cpus().length,
+    loadAverage: { start: loadAtStart, end: loadavg()[0] },
     ...Object.fromEntries(results.map((r) => [r.family, r.environment])),
   },
   figures,

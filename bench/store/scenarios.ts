@@ -67,7 +67,11 @@ export async function runScenarios(targets: readonly Tracked[], context: Scenari
   const catchers = targets.filter((t) => t.target.catchUp)
   for (const t of catchers) {
     const missing = sizes.catchUpEvents - t.written
-    progress(`${context.family} (e): topping ${t.name} up from ${t.written} to ≥ ${sizes.catchUpEvents} events`)
+    progress(
+      missing > 0
+        ? `${context.family} (e): topping ${t.name} up from ${t.written} to ≥ ${sizes.catchUpEvents} events`
+        : `${context.family} (e): ${t.name} already holds ${t.written} events`,
+    )
     const chunk = 500
     for (let s = 0; s * chunk < missing; s++) await t.append(`log-${s}`, 0, chunk)
   }
