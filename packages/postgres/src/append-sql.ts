@@ -43,6 +43,11 @@ export function appendStatement(t: Tables, expected: ExpectedVersion, many: bool
         INSERT INTO ${t.events} (stream_id, stream_version, event_id, type, data, metadata) ${source}
         RETURNING global_position, stream_version, recorded_at
       )
-      SELECT global_position, stream_version, recorded_at FROM e`,
+      ${
+        many
+          ? `SELECT min(stream_version) AS stream_version, min(recorded_at) AS recorded_at,
+               string_agg(global_position::text, ',' ORDER BY stream_version) AS global_position FROM e`
+          : 'SELECT stream_version, recorded_at, global_position FROM e'
+      }`,
   }
 }

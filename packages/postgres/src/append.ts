@@ -14,9 +14,11 @@ export interface AppendContext {
 }
 
 interface AppendedRow {
-  global_position: string
-  stream_version: string
-  recorded_at: Date | string
+  /** The first event's version. */
+  stream_version: string | null
+  recorded_at: Date | string | null
+  /** One position, or comma-separated positions in version order. */
+  global_position: string | null
 }
 
 export type Appender = (prepared: PreparedAppend) => Promise<AppendResult>
@@ -120,7 +122,7 @@ export function appender(context: AppendContext): Appender {
     try {
       rows = await run(query)
       // no row back: the expected version did not hold, or the ids were stored by an earlier append
-      if (rows.length === 0) return await resolveRefusal(prepared)
+      if (rows[0]?.global_position == null) return await resolveRefusal(prepared)
     } catch (error) {
       // 23505 on event_id: a retry of an earlier append (or a misuse of its ids). A clash on
       // (stream_id, stream_version) cannot happen under the stream row lock; it would read as a conflict.
@@ -131,20 +133,20 @@ export function appender(context: AppendContext): Appender {
         throw translateError(refusal, { streamId })
       }
     }
-    if (many) rows.sort((a, b) => Number(a.stream_version) - Number(b.stream_version))
-    const stored = rows.map((row, i): StoredEvent => {
-      const event = events[i]!
-      return {
-        type: event.type,
-        data: JSON.parse(event.dataJson) as unknown,
-        metadata: JSON.parse(event.metadataJson) as StoredMetadata,
-        eventId: event.eventId,
-        streamId,
-        streamVersion: Number(row.stream_version),
-        globalPosition: Number(row.global_position),
-        recordedAt: row.recorded_at instanceof Date ? row.recorded_at : new Date(row.recorded_at),
-      }
-    })
+    const row = rows[0]!
+    const firstVersion = Number(row.stream_version)
+    const positions = many ? row.global_position!.split(',') : [row.global_position!]
+    const recordedAt = row.recorded_at instanceof Date ? row.recorded_at : new Date(row.recorded_at!)
+    const stored = events.map((event, i): StoredEvent => ({
+      type: event.type,
+      data: JSON.parse(event.dataJson) as unknown,
+      metadata: JSON.parse(event.metadataJson) as StoredMetadata,
+      eventId: event.eventId,
+      streamId,
+      streamVersion: firstVersion + i,
+      globalPosition: Number(positions[i]),
+      recordedAt,
+    }))
     const last = stored[stored.length - 1]!
     return {
       streamId,
