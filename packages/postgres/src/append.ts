@@ -133,7 +133,7 @@ export function appender(context: AppendContext): Appender {
         throw translateError(refusal, { streamId })
       }
     }
-    const row = rows[0]!
+    const row = rows[0]
     const firstVersion = Number(row.stream_version)
     const positions = many ? row.global_position!.split(',') : [row.global_position!]
     const recordedAt = row.recorded_at instanceof Date ? row.recorded_at : new Date(row.recorded_at!)
