@@ -10,7 +10,14 @@ import {
   validateReadStreamOptions,
   validateSnapshot,
 } from '@acta/core'
-import type { EventStore, Snapshot } from '@acta/core'
+import type {
+  EventStore,
+  ReadAllOptions,
+  Snapshot,
+  StoredEvent,
+  SubscribeOptions,
+  Subscription,
+} from '@acta/core'
 import pg from 'pg'
 import type { ClientConfig } from 'pg'
 import { appender } from './append.js'
@@ -45,12 +52,49 @@ export interface PostgresEventStoreOptions {
   beforeCommit?: () => Promise<void>
 }
 
-/** The PostgreSQL event store: the {@link EventStore} port plus an explicit start-up step. */
+/**
+ * The PostgreSQL event store: the {@link EventStore} port plus an explicit start-up step.
+ *
+ * Log order: the global log is ordered by (transaction id, `globalPosition`), and an event becomes
+ * visible to log readers once every transaction that began writing before it has ended. Positions
+ * are unique but not monotonic in log order; the checkpoint to resume from is the `globalPosition`
+ * of the last event delivered.
+ */
 export interface PostgresEventStore extends EventStore {
   /** The schema the tables live in. */
   readonly schema: string
-  /** Connects and migrates the schema; every other method does it on first use. Rejects when PostgreSQL is unreachable. */
+  /**
+   * Connects and migrates the schema; every other method does it on first use. Rejects with an
+   * 'UNAVAILABLE' ActaError when PostgreSQL is unreachable.
+   *
+   * @example
+   * await store.ready() // fail fast at start-up
+   */
   ready(): Promise<void>
+  /**
+   * The global log in log order, read in batches. `after` names an event: reading resumes after it
+   * in log order (0, or a position that names no event: every event with a higher position).
+   *
+   * @example
+   * for await (const event of store.readAll({ after: checkpoint })) checkpoint = event.globalPosition
+   */
+  readAll(options?: ReadAllOptions): AsyncIterable<StoredEvent>
+  /**
+   * Catch-up then live, in log order, each event once. Woken by NOTIFY, with `pollIntervalMs` as
+   * the fallback; a long transaction anywhere in the cluster delays delivery until it ends.
+   *
+   * @example
+   * const subscription = store.subscribe({ after: checkpoint, onCaughtUp: () => console.log('live') })
+   */
+  subscribe(options?: SubscribeOptions): Subscription
+  /**
+   * The `globalPosition` of the last event in log order that readers can see (not necessarily the
+   * highest position); 0 when there is none.
+   *
+   * @example
+   * const lag = (await store.headPosition()) !== subscription.position
+   */
+  headPosition(): Promise<number>
 }
 
 /**
