@@ -244,5 +244,7 @@ function listenConfig(options: PostgresEventStoreOptions): ClientConfig | undefi
   if (listen === false) return undefined
   if (typeof listen === 'string') return { connectionString: listen }
   if (options.connectionString) return { connectionString: options.connectionString }
-  return options.pool?.options ? { ...options.pool.options } : undefined
+  const poolOptions = options.pool?.options
+  // pg-pool keeps the password as a non-enumerable property, which a spread would drop
+  return poolOptions ? { ...poolOptions, password: poolOptions.password } : undefined
 }

@@ -17,8 +17,9 @@ export interface ChangeFeedOptions {
  * Wake-ups for subscribers. After an append commits the store sends `pg_notify` on its own, outside
  * the append's transaction: a transaction that notifies takes a cluster-wide lock through its commit,
  * which would serialize every append. Sends are coalesced: at most one in flight, at most one per
- * 5 ms while appends keep committing, and always one after the last commit. A dedicated client LISTENs and bumps the {@link ChangeSignal};
- * wake-ups are hints, readers always re-read the log, and the poll covers what a wake-up misses.
+ * 5 ms while appends keep committing, and always one after the last commit. A dedicated client
+ * LISTENs and bumps the {@link ChangeSignal}; wake-ups are hints, readers always re-read the log,
+ * and the poll covers what a wake-up misses.
  */
 export interface ChangeFeed {
   readonly changes: ChangeSignal
@@ -76,7 +77,10 @@ export function changeFeed(options: ChangeFeedOptions): ChangeFeed {
     // A lost NOTIFY costs latency only: subscribers poll.
     await pool.query(notifyQuery).catch(() => undefined)
     sending = undefined
-    if (sendPending && !closed) schedule()
+    if (!sendPending) return
+    // closing: the last one goes at once, so close() can wait for it
+    if (closed) sending = send()
+    else schedule()
   }
 
   function startFallback(): void {
@@ -161,7 +165,8 @@ export function changeFeed(options: ChangeFeedOptions): ChangeFeed {
         sending = send()
       }
       await connecting
-      await Promise.all([sending, last?.end().catch(() => undefined)])
+      await last?.end().catch(() => undefined)
+      while (sending) await sending
       changes.notify()
     },
   }
