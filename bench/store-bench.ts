@@ -47,7 +47,7 @@ if (config.adapters.includes('postgres')) {
     results.push(await runPostgres({ connectionString: config.postgresUrl, poolSize: config.postgresPoolSize, keepSchemas: config.keepSchemas }, context))
   } catch (error) {
     // an unreachable server is skipped loudly unless postgres was asked for by name
-    if (!isConnectionRefused(error) || process.argv.some((a) => a.startsWith('--only'))) throw error
+    if (!isConnectionRefused(error) || config.named) throw error
     const reason = `postgres: cannot reach ${redact(config.postgresUrl)} (${(error as Error).message}); set ACTA_BENCH_POSTGRES_URL`
     skipped.push(reason)
     progress(`SKIPPED ${reason}`)

@@ -35,6 +35,8 @@ export interface Sizes {
 
 export interface BenchConfig {
   adapters: readonly AdapterName[]
+  /** The adapters were named (--only): one that cannot run fails the run instead of being skipped. */
+  named: boolean
   json: boolean
   scale: number
   sizes: Sizes
@@ -48,9 +50,11 @@ export interface BenchConfig {
   keepSchemas: boolean
 }
 
-const usage = `Usage: npm run bench:store -- [--only=memory|sqlite|postgres[,...]] [--json]
+const usage = `Usage: npm run -w @acta/bench store -- [--only=memory|sqlite|postgres[,...]] [--json]
+   or: npm run bench:store -- -- [--only=...] [--json]
 
 Environment:
+  ACTA_BENCH_ONLY               same as --only
   ACTA_BENCH_SCALE              multiplies every operation count (default 1; 0.1 for a smoke run)
   ACTA_BENCH_POSTGRES_URL       default postgres://postgres@127.0.0.1:5432/test
   ACTA_BENCH_POSTGRES_POOL      connections per contender (default 32, one per concurrent writer)
@@ -67,12 +71,16 @@ export function readConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Ben
     console.log(usage)
     process.exit(0)
   }
-  const adapters = values.only === undefined ? adapterNames : values.only.split(',').map(adapterName)
+  // `npm run bench:store -- --only=x` hands --only to npm (the root script adds no `--`), so the
+  // same choice is accepted from ACTA_BENCH_ONLY; npm does pass --json on, as npm_config_json
+  const only = values.only ?? env.ACTA_BENCH_ONLY
+  const adapters = only === undefined || only === '' ? adapterNames : only.split(',').map(adapterName)
   const scale = positiveNumber('ACTA_BENCH_SCALE', env.ACTA_BENCH_SCALE ?? '1')
   const writers = 32
   return {
     adapters,
-    json: values.json,
+    named: adapters !== adapterNames,
+    json: values.json || env.npm_config_json === 'true',
     scale,
     sizes: scaledSizes(scale, writers),
     postgresUrl: env.ACTA_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test',

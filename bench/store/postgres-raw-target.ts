@@ -44,18 +44,23 @@ const stockParser = (oid: number): ((value: string) => unknown) => {
 }
 const stockTypes = { getTypeParser: stockParser }
 
-interface Row {
-  global_position: string
-  stream_version: string
-  data: { amount: number }
-  metadata: unknown
-}
+/** A row in column order (`rowMode: 'array'`, the cheapest rows node-postgres makes). */
+type Row = [
+  globalPosition: string,
+  streamId: string,
+  version: string,
+  eventId: string,
+  type: string,
+  data: { amount: number },
+  metadata: unknown,
+  recordedAt: Date,
+]
 
 /**
  * Raw node-postgres doing the equivalent work, each statement in autocommit (one round trip, one
  * commit) and prepared by name like the adapter's: a single-row INSERT, a multi-row INSERT over
  * unnest, a SELECT by stream ordered by version, keyset-paged SELECTs over the global position.
- * The unique (stream_id, stream_version) is its only concurrency guard.
+ * The unique (stream_id, stream_version) is its only concurrency guard. Rows come back as arrays.
  */
 export function rawPostgresTarget(options: RawPostgresOptions): StoreTarget {
   const { pool, table, name } = options
@@ -101,8 +106,14 @@ export function rawPostgresTarget(options: RawPostgresOptions): StoreTarget {
   return {
     ...target,
     async readAndFold(streamId) {
-      const { rows } = await pool.query<Row>({ name: `${key}_select_stream`, text: selectStream, values: [streamId], types: stockTypes })
-      return rows.reduce((total, row) => foldAmount(total, row.data), 0)
+      const { rows } = await pool.query<Row>({
+        name: `${key}_select_stream`,
+        text: selectStream,
+        values: [streamId],
+        types: stockTypes,
+        rowMode: 'array',
+      })
+      return rows.reduce((total, row) => foldAmount(total, row[5]), 0)
     },
     async catchUp(pageSize, onPage) {
       let after = '0'
@@ -114,11 +125,12 @@ export function rawPostgresTarget(options: RawPostgresOptions): StoreTarget {
           text: selectPage,
           values: [after, pageSize],
           types: stockTypes,
+          rowMode: 'array',
         })
-        for (const row of rows) total = foldAmount(total, row.data)
+        for (const row of rows) total = foldAmount(total, row[5])
         count += rows.length
         if (rows.length < pageSize) return count
-        after = rows[rows.length - 1]!.global_position
+        after = rows[rows.length - 1]![0]
         onPage()
       }
     },
