@@ -169,6 +169,41 @@ describe.skipIf(!postgres.available)('postgres event store', () => {
       await consuming
     })
 
+    it('re-reads soon after an older unrelated transaction ends, with no NOTIFY to wake it', async () => {
+      // Given: an unrelated transaction holds a transaction id; an event commits after it started
+      const s = schema()
+      const reader = open({ schema: s, pollIntervalMs: 60_000 })
+      const writer = open({ schema: s, listen: false })
+      await writer.ready()
+      const seen: StoredEvent[] = []
+      const subscription = reader.subscribe()
+      const consuming = (async () => {
+        for await (const event of subscription) seen.push(event)
+      })()
+      await eventually(() => isListening(s), 10_000, 'the LISTEN connection')
+      const other = await admin!.connect()
+      try {
+        await other.query('BEGIN')
+        await other.query('SELECT pg_current_xact_id()')
+        await writer.append('held', [{ type: 'Held', data: {} }])
+        await sleep(300)
+        expect(seen).toEqual([]) // the NOTIFY came, but the event is held back
+
+        // When: the unrelated transaction ends (nobody sends a NOTIFY)
+        await other.query('COMMIT')
+        const ended = Date.now()
+
+        // Then: the subscriber delivers it long before its poll interval
+        await eventually(() => seen.length === 1, 3000, 'the held-back event')
+        expect(Date.now() - ended).toBeLessThan(3000)
+      } finally {
+        await other.query('ROLLBACK').catch(() => undefined)
+        other.release()
+        await subscription.close()
+        await consuming
+      }
+    })
+
     it('orders the log by transaction, so a higher position can come first, and resumes after either', async () => {
       // Given: transaction T1 starts writing (its xid is older), T2 appends and commits, then T1
       // inserts its event with a higher position and commits

@@ -159,6 +159,15 @@ export function postgresEventStore(options: PostgresEventStoreOptions): Postgres
 
   const fetchAfter = (after: number, limit: number) =>
     run(() => reader.fetchAfter(pool, after, limit), { after })
+  const fetchLive = (after: number, limit: number) =>
+    run(
+      async () => {
+        const { events, heldBack } = await reader.fetchLive(pool, after, limit)
+        if (events.length < limit) feed.caughtUp(heldBack)
+        return events
+      },
+      { after },
+    )
 
   return {
     schema: t.schema,
@@ -181,7 +190,7 @@ export function postgresEventStore(options: PostgresEventStoreOptions): Postgres
 
     subscribe(subscribeOptions) {
       feed.listen()
-      return logSubscription(fetchAfter, feed.changes, { pollIntervalMs, ...subscribeOptions })
+      return logSubscription(fetchLive, feed.changes, { pollIntervalMs, ...subscribeOptions })
     },
 
     headPosition: () => run(() => reader.headPosition(pool)),

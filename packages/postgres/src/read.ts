@@ -44,6 +44,15 @@ const visible = (alias: string): string => `${alias}.tx_id < pg_snapshot_xmin(pg
 export interface LogReader {
   /** Up to `limit` events strictly after the event at `after` in log order (0: from the start). */
   fetchAfter(db: PostgresQueryable, after: number, limit: number): Promise<StoredEvent[]>
+  /**
+   * {@link fetchAfter} for subscriptions, which also learn whether committed events are held back
+   * by an older transaction still running: nobody will NOTIFY when that one ends, so they re-read soon.
+   */
+  fetchLive(
+    db: PostgresQueryable,
+    after: number,
+    limit: number,
+  ): Promise<{ events: StoredEvent[]; heldBack: boolean }>
   headPosition(db: PostgresQueryable): Promise<number>
   readStream(db: PostgresQueryable, streamId: string, options: ReadStreamOptions): Promise<ReadStreamResult>
 }
@@ -52,8 +61,7 @@ export function logReader(t: Tables): LogReader {
   // The checkpoint names an event: its (tx_id, global_position) is looked up by primary key, and the
   // row comparison stays an index condition. An unknown position (0, or one from elsewhere) falls
   // back to "every visible event with a higher position"; only one branch ever returns rows.
-  const fetchAfterSql = `
-    SELECT * FROM (
+  const pageSql = `
       (SELECT e.tx_id AS log_tx, ${eventColumns('e')} FROM ${t.events} e
         WHERE ${visible('e')}
           AND (e.tx_id, e.global_position) > ((SELECT a.tx_id FROM ${t.events} a WHERE a.global_position = $1), $1::bigint)
@@ -62,8 +70,14 @@ export function logReader(t: Tables): LogReader {
       (SELECT e.tx_id AS log_tx, ${eventColumns('e')} FROM ${t.events} e
         WHERE NOT EXISTS (SELECT FROM ${t.events} a WHERE a.global_position = $1)
           AND ${visible('e')} AND e.global_position > $1
-        ORDER BY e.tx_id, e.global_position LIMIT $2)
-    ) page ORDER BY log_tx, global_position`
+        ORDER BY e.tx_id, e.global_position LIMIT $2)`
+  const fetchAfterSql = `SELECT * FROM (${pageSql}) page ORDER BY log_tx, global_position`
+  // the same page, plus whether committed events wait behind an older running transaction
+  const fetchLiveSql = `
+    SELECT hb.held_back, page.* FROM (
+      SELECT EXISTS (SELECT FROM ${t.events} h WHERE h.tx_id >= pg_snapshot_xmin(pg_current_snapshot())) AS held_back
+    ) hb LEFT JOIN (${pageSql}) page ON true
+    ORDER BY page.log_tx, page.global_position`
   const headSql = `SELECT e.global_position FROM ${t.events} e WHERE ${visible('e')}
     ORDER BY e.tx_id DESC, e.global_position DESC LIMIT 1`
   const streamSql = (backwards: boolean): string => `
@@ -87,6 +101,17 @@ export function logReader(t: Tables): LogReader {
         values: [after, limit],
       })
       return rows.map(toStoredEvent)
+    },
+
+    async fetchLive(db, after, limit) {
+      const { rows } = await db.query<Partial<EventRow> & { held_back: boolean }>({
+        name: `${t.statementPrefix}fetch_live`,
+        text: fetchLiveSql,
+        values: [after, limit],
+      })
+      const heldBack = rows[0]?.held_back ?? false
+      const events = rows[0]?.event_id == null ? [] : rows.map((row) => toStoredEvent(row as EventRow))
+      return { events, heldBack }
     },
 
     async headPosition(db) {

@@ -25,6 +25,11 @@ export interface ChangeFeed {
   readonly changes: ChangeSignal
   /** Call after an append committed. */
   committed(): void
+  /**
+   * Reports a subscriber's read that came back short: when committed events were held back by an
+   * older transaction, subscribers are woken again soon (10 ms, doubling up to the fallback poll).
+   */
+  caughtUp(heldBack: boolean): void
   /** Starts the LISTEN connection (idempotent). */
   listen(): void
   close(): Promise<void>
@@ -32,6 +37,7 @@ export interface ChangeFeed {
 
 /** Shortest time between two NOTIFYs; the first after a quiet spell goes at once. */
 const notifySpacingMs = 5
+const minRetryMs = 10
 const minBackoffMs = 100
 const maxBackoffMs = 10_000
 
@@ -56,6 +62,8 @@ export function changeFeed(options: ChangeFeedOptions): ChangeFeed {
   let fallbackTicker: NodeJS.Timeout | undefined
   let backoffMs = minBackoffMs
   let connecting: Promise<void> | undefined
+  let retryTimer: NodeJS.Timeout | undefined
+  let retryMs = minRetryMs
 
   // Leading edge at once, then at most one NOTIFY per spacing while appends keep committing, and
   // always one after the last commit.
@@ -144,6 +152,20 @@ export function changeFeed(options: ChangeFeedOptions): ChangeFeed {
       if (!sending && !notifyTimer) schedule()
     },
 
+    caughtUp(heldBack) {
+      if (!heldBack) {
+        retryMs = minRetryMs
+        return
+      }
+      if (retryTimer || closed) return
+      retryTimer = setTimeout(() => {
+        retryTimer = undefined
+        changes.notify()
+      }, retryMs)
+      retryTimer.unref()
+      retryMs = Math.min(retryMs * 2, fallbackPollMs)
+    },
+
     listen() {
       if (listening || closed) return
       listening = true
@@ -155,6 +177,7 @@ export function changeFeed(options: ChangeFeedOptions): ChangeFeed {
     async close() {
       closed = true
       stopFallback()
+      if (retryTimer) clearTimeout(retryTimer)
       if (reconnectTimer) clearTimeout(reconnectTimer)
       reconnectTimer = undefined
       const last = client
