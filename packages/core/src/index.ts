@@ -60,3 +60,29 @@ export type {
   HandleOptions,
   Stage,
 } from './command-pipeline.js'
+export type {
+  ConsumeOptions,
+  Consumer,
+  DeadLetter,
+  IncomingMessage,
+  MessageHandler,
+  MessageHeaders,
+  OutgoingMessage,
+  RequestHandler,
+  RequestOptions,
+  SubscribeTopicsOptions,
+  Transport,
+} from './transport.js'
+export { memoryTransport } from './memory-transport.js'
+export {
+  assertName,
+  backoffMs,
+  errorReply,
+  groupQueue,
+  normalizeConsumeOptions,
+  prepareOutgoing,
+  replyError,
+  rpcQueue,
+  topicMatcher,
+} from './transport-helpers.js'
+export type { Prepared } from './transport-helpers.js'
