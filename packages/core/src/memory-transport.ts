@@ -307,7 +307,9 @@ export function memoryTransport(): Transport {
       closed = true
       for (const c of consumers) c.closed = true
       await Promise.all(
-        [...consumers].map((c) => (c.inFlight > 0 ? new Promise<void>((r) => c.idle.add(r)) : undefined)),
+        [...consumers].map((c) =>
+          c.inFlight > 0 ? new Promise<void>((r) => c.idle.add(r)) : Promise.resolve(),
+        ),
       )
       for (const timer of timers) clearTimeout(timer)
       for (const { reject } of waiting.values()) reject(new ActaError('UNAVAILABLE', 'The transport closed'))

@@ -17,7 +17,7 @@ export interface Prepared {
   readonly body: string
 }
 
-const namePattern = /^[A-Za-z0-9_.:\-]{1,200}$/
+const namePattern = /^[A-Za-z0-9_.:-]{1,200}$/
 const topicPattern = /^[A-Za-z0-9_\-:]+(\.[A-Za-z0-9_\-:]+)*$/
 const patternPattern = /^([A-Za-z0-9_\-:]+|\*|#)(\.([A-Za-z0-9_\-:]+|\*|#))*$/
 
@@ -55,7 +55,7 @@ export function prepareOutgoing(message: OutgoingMessage): Prepared {
   const body = toJson(message.data === undefined ? null : message.data, `${type} message data`)
   return {
     type,
-    data: JSON.parse(body) as unknown,
+    data: JSON.parse(body),
     headers: { ...complete, messageId, type } as MessageHeaders,
     body,
   }

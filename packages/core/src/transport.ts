@@ -64,7 +64,7 @@ export interface RequestOptions {
 }
 
 /** Replies to a request: return the reply's data, or throw an ActaError to reply with a failure. */
-export type RequestHandler = (message: IncomingMessage) => Promise<unknown> | unknown
+export type RequestHandler = (message: IncomingMessage) => unknown
 
 /** A running consumer; `close()` stops taking messages and waits for those in flight. */
 export interface Consumer {
