@@ -56,7 +56,7 @@ export function prepareOutgoing(message: OutgoingMessage): Prepared {
   return {
     type,
     data: JSON.parse(body),
-    headers: { ...complete, messageId, type } as MessageHeaders,
+    headers: { ...complete, messageId, type },
     body,
   }
 }
