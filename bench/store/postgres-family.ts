@@ -35,7 +35,11 @@ export async function runPostgres(options: PostgresRunOptions, context: Omit<Sce
     else for (const schema of Object.values(schemas)) await admin.query(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(schema)} CASCADE`)
     await admin.end()
   })
-  const pool = new pg.Pool({ connectionString, max: poolSize, options: `-c search_path=${schemas.emmett}` })
+  // in the URL, not only in the pool's options: Emmett's migrations also open clients of their own
+  const url = new URL(connectionString)
+  url.searchParams.set('options', `-c search_path=${schemas.emmett}`)
+  const pooled = url.toString()
+  const pool = new pg.Pool({ connectionString: pooled, max: poolSize })
   pool.on('error', () => undefined)
   const targets: Tracked[] = []
   try {
@@ -53,7 +57,7 @@ export async function runPostgres(options: PostgresRunOptions, context: Omit<Sce
     targets.push(
       new Tracked(rawPostgresTarget({ name: 'raw pg +xid8', pool, table: `${raw}.events_gap_safe`, gapSafe: true, reads: false })),
     )
-    targets.push(new Tracked(await emmettTarget(connectionString, pool)))
+    targets.push(new Tracked(await emmettTarget(pooled, pool)))
 
     const figures = await runScenarios(targets, { ...context, family })
     return {
