@@ -75,7 +75,9 @@ export function logReader(t: Tables): LogReader {
   // the same page, plus whether committed events wait behind an older running transaction
   const fetchLiveSql = `
     SELECT hb.held_back, page.* FROM (
-      SELECT EXISTS (SELECT FROM ${t.events} h WHERE h.tx_id >= pg_snapshot_xmin(pg_current_snapshot())) AS held_back
+      -- ORDER BY + LIMIT keeps this an index probe even before the table has statistics
+      SELECT (SELECT h.tx_id FROM ${t.events} h WHERE h.tx_id >= pg_snapshot_xmin(pg_current_snapshot())
+        ORDER BY h.tx_id LIMIT 1) IS NOT NULL AS held_back
     ) hb LEFT JOIN (${pageSql}) page ON true
     ORDER BY page.log_tx, page.global_position`
   const headSql = `SELECT e.global_position FROM ${t.events} e WHERE ${visible('e')}
