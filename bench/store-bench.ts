@@ -33,10 +33,15 @@ process.once('SIGINT', () => {
 
 const results: FamilyResult[] = []
 const skipped: string[] = []
-progress(`store benchmark: ${config.adapters.join(', ')}; scale ${config.scale}; sizes ${JSON.stringify(config.sizes)}`)
+progress(
+  `store benchmark: ${config.adapters.join(', ')}; scale ${config.scale}; sizes ${JSON.stringify(config.sizes)}`,
+)
 const loadAtStart = loadavg()[0]!
 // the figures are only as good as the machine is quiet: say so when it is not
-if (loadAtStart > 1) progress(`note: load average ${loadAtStart.toFixed(2)} at start; other processes compete for the ${cpus().length} cores`)
+if (loadAtStart > 1)
+  progress(
+    `note: load average ${loadAtStart.toFixed(2)} at start; other processes compete for the ${cpus().length} cores`,
+  )
 
 if (config.adapters.includes('memory')) results.push(await runMemory(context))
 if (config.adapters.includes('sqlite')) {
@@ -44,7 +49,16 @@ if (config.adapters.includes('sqlite')) {
 }
 if (config.adapters.includes('postgres')) {
   try {
-    results.push(await runPostgres({ connectionString: config.postgresUrl, poolSize: config.postgresPoolSize, keepSchemas: config.keepSchemas }, context))
+    results.push(
+      await runPostgres(
+        {
+          connectionString: config.postgresUrl,
+          poolSize: config.postgresPoolSize,
+          keepSchemas: config.keepSchemas,
+        },
+        context,
+      ),
+    )
   } catch (error) {
     // an unreachable server is skipped loudly unless postgres was asked for by name
     if (!isConnectionRefused(error) || config.named) throw error
@@ -59,7 +73,13 @@ const comparisons = results.flatMap((r) => [...r.comparisons].sort(byScenario))
 const report = {
   startedAt,
   finishedAt: new Date().toISOString(),
-  config: { adapters: config.adapters, scale: config.scale, sizes: config.sizes, sqliteSynchronous: config.sqliteSynchronous, postgresPoolSize: config.postgresPoolSize },
+  config: {
+    adapters: config.adapters,
+    scale: config.scale,
+    sizes: config.sizes,
+    sqliteSynchronous: config.sqliteSynchronous,
+    postgresPoolSize: config.postgresPoolSize,
+  },
   environment: {
     node: process.version,
     platform: `${process.platform} ${process.arch}`,
@@ -83,7 +103,13 @@ function byScenario(a: Comparison, b: Comparison): number {
 
 function isConnectionRefused(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code
-  return code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === '3D000' || code === '28P01'
+  return (
+    code === 'ECONNREFUSED' ||
+    code === 'ENOTFOUND' ||
+    code === 'EAI_AGAIN' ||
+    code === '3D000' ||
+    code === '28P01'
+  )
 }
 
 function redact(url: string): string {

@@ -15,7 +15,11 @@ export function actaTarget(name: string, store: EventStore): StoreTarget {
     },
     // the catch-up path a projection takes: subscribe from 0, stop when the subscription reports caught up
     async catchUp(pageSize, onPage) {
-      const subscription = store.subscribe({ after: 0, batchSize: pageSize, onCaughtUp: () => void subscription.close() })
+      const subscription = store.subscribe({
+        after: 0,
+        batchSize: pageSize,
+        onCaughtUp: () => void subscription.close(),
+      })
       let count = 0
       let total = 0
       for await (const event of subscription) {

@@ -13,5 +13,6 @@ export function owe(cleanup: () => Promise<void>): () => Promise<void> {
 export async function runPendingCleanups(): Promise<void> {
   const all = [...pending]
   pending.clear()
-  for (const cleanup of all) await cleanup().catch((error: unknown) => console.error('clean-up failed:', error))
+  for (const cleanup of all)
+    await cleanup().catch((error: unknown) => console.error('clean-up failed:', error))
 }

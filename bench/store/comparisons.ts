@@ -13,13 +13,27 @@ export interface Comparison {
 }
 
 /** One comparison per scenario that both contenders ran. */
-export function compare(figures: readonly Figure[], subject: string, baseline: string, kind: ComparisonKind): Comparison[] {
+export function compare(
+  figures: readonly Figure[],
+  subject: string,
+  baseline: string,
+  kind: ComparisonKind,
+): Comparison[] {
   const out: Comparison[] = []
   for (const s of figures) {
     if (s.contender !== subject) continue
-    const b = figures.find((f) => f.contender === baseline && f.scenario === s.scenario && f.family === s.family)
+    const b = figures.find(
+      (f) => f.contender === baseline && f.scenario === s.scenario && f.family === s.family,
+    )
     if (!b) continue
-    out.push({ family: s.family, scenario: s.scenario, kind, subject: s, baseline: b, ratio: s.eventsPerSecond / b.eventsPerSecond })
+    out.push({
+      family: s.family,
+      scenario: s.scenario,
+      kind,
+      subject: s,
+      baseline: b,
+      ratio: s.eventsPerSecond / b.eventsPerSecond,
+    })
   }
   return out
 }

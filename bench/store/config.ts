@@ -64,7 +64,11 @@ Environment:
 export function readConfig(argv: readonly string[], env: NodeJS.ProcessEnv): BenchConfig {
   const { values } = parseArgs({
     args: [...argv],
-    options: { only: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean' } },
+    options: {
+      only: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean' },
+    },
     strict: true,
   })
   if (values.help) {
@@ -85,7 +89,9 @@ export function readConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Ben
     sizes: scaledSizes(scale, writers),
     postgresUrl: env.ACTA_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
     sqliteSynchronous: (env.ACTA_BENCH_SQLITE_SYNCHRONOUS ?? 'NORMAL,FULL').split(',').map(sqliteSynchronous),
-    postgresPoolSize: Math.round(positiveNumber('ACTA_BENCH_POSTGRES_POOL', env.ACTA_BENCH_POSTGRES_POOL ?? String(writers))),
+    postgresPoolSize: Math.round(
+      positiveNumber('ACTA_BENCH_POSTGRES_POOL', env.ACTA_BENCH_POSTGRES_POOL ?? String(writers)),
+    ),
     resultsDir: new URL('../results/', import.meta.url).pathname,
     keepSchemas: env.ACTA_BENCH_KEEP_SCHEMAS === '1',
   }
@@ -111,13 +117,15 @@ function scaledSizes(scale: number, writers: number): Sizes {
 
 function adapterName(value: string): AdapterName {
   const name = value.trim() as AdapterName
-  if (!adapterNames.includes(name)) throw new Error(`--only takes ${adapterNames.join('|')}, not '${value}'\n\n${usage}`)
+  if (!adapterNames.includes(name))
+    throw new Error(`--only takes ${adapterNames.join('|')}, not '${value}'\n\n${usage}`)
   return name
 }
 
 function sqliteSynchronous(value: string): SqliteSynchronous {
   const setting = value.trim().toUpperCase()
-  if (setting !== 'NORMAL' && setting !== 'FULL') throw new Error(`ACTA_BENCH_SQLITE_SYNCHRONOUS takes NORMAL or FULL, not '${value}'`)
+  if (setting !== 'NORMAL' && setting !== 'FULL')
+    throw new Error(`ACTA_BENCH_SQLITE_SYNCHRONOUS takes NORMAL or FULL, not '${value}'`)
   return setting
 }
 

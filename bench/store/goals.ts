@@ -21,12 +21,15 @@ export function readGoals(figures: readonly Figure[], comparisons: readonly Comp
         c.subject.contender === subject,
     )
   const atLeast = (goal: string, found: Comparison[], min: number): void => {
-    for (const c of found) readings.push({ goal: `${c.family} ${goal}`, value: pct(c.ratio), met: c.ratio >= min })
+    for (const c of found)
+      readings.push({ goal: `${c.family} ${goal}`, value: pct(c.ratio), met: c.ratio >= min })
   }
   atLeast('(a) Acta ≥ 80% of raw', find('postgres', 'a', 'vs raw', 'acta postgres'), 0.8)
   atLeast('(b) Acta ≥ 80% of raw', find('postgres', 'b', 'vs raw', 'acta postgres'), 0.8)
   atLeast('(c) Acta ≥ 70% of raw multi-row insert', find('postgres', 'c', 'vs raw', 'acta postgres'), 0.7)
-  for (const f of figures.filter((f) => f.family === 'postgres' && f.scenario === 'e' && f.contender === 'acta postgres')) {
+  for (const f of figures.filter(
+    (f) => f.family === 'postgres' && f.scenario === 'e' && f.contender === 'acta postgres',
+  )) {
     readings.push({
       goal: 'postgres (e) Acta catch-up ≥ 100,000 events/s',
       value: `${Math.round(f.eventsPerSecond).toLocaleString('en-US')}/s`,
@@ -35,10 +38,18 @@ export function readGoals(figures: readonly Figure[], comparisons: readonly Comp
   }
   for (const scenario of ['a', 'b', 'c'] as const) {
     for (const c of find('postgres', scenario, 'gap safety', 'raw pg +xid8')) {
-      readings.push({ goal: `postgres (${scenario}) gap safety costs ≤ 10% of raw append throughput`, value: pct(1 - c.ratio), met: 1 - c.ratio <= 0.1 })
+      readings.push({
+        goal: `postgres (${scenario}) gap safety costs ≤ 10% of raw append throughput`,
+        value: pct(1 - c.ratio),
+        met: 1 - c.ratio <= 0.1,
+      })
     }
     for (const c of find('postgres', scenario, 'vs emmett', 'acta postgres')) {
-      readings.push({ goal: `postgres (${scenario}) Acta ahead of Emmett`, value: `${c.ratio.toFixed(2)}×`, met: c.ratio > 1 })
+      readings.push({
+        goal: `postgres (${scenario}) Acta ahead of Emmett`,
+        value: `${c.ratio.toFixed(2)}×`,
+        met: c.ratio > 1,
+      })
     }
   }
   atLeast('(a) Acta ≥ 80% of raw', find(/^sqlite/, 'a', 'vs raw', 'acta sqlite'), 0.8)

@@ -72,7 +72,10 @@ export interface RunOptions {
  * drift in the machine (checkpoints, caches, the other process on two cores) lands on all of them
  * alike. Throughput is measured events over the summed wall time of the measured rounds.
  */
-export async function runInterleaved(contenders: readonly Contender[], options: RunOptions): Promise<Figure[]> {
+export async function runInterleaved(
+  contenders: readonly Contender[],
+  options: RunOptions,
+): Promise<Figure[]> {
   const { progress } = options
   const rounds = Math.max(1, Math.min(options.rounds, options.ops))
   const warmOps = Math.max(1, Math.round(options.ops * options.warmUp))
@@ -94,10 +97,17 @@ export async function runInterleaved(contenders: readonly Contender[], options: 
       progress(`  round ${round + 1}/${rounds} ${contender.name}: ${ops} ops in ${seconds.toFixed(2)} s`)
     }
   }
-  return contenders.map((contender, i) => toFigure(options.family, options.scenario, contender.name, recorders[i]!))
+  return contenders.map((contender, i) =>
+    toFigure(options.family, options.scenario, contender.name, recorders[i]!),
+  )
 }
 
-export function toFigure(family: string, scenario: ScenarioId, contender: string, recorder: Recorder): Figure {
+export function toFigure(
+  family: string,
+  scenario: ScenarioId,
+  contender: string,
+  recorder: Recorder,
+): Figure {
   const sorted = Float64Array.from(recorder.latencies).sort()
   return {
     family,

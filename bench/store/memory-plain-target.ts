@@ -24,7 +24,8 @@ export function memoryPlainTarget(): StoreTarget {
     name: 'plain Map+array',
     async append(streamId, expectedVersion, count) {
       let stream = streams.get(streamId)
-      if ((stream?.length ?? 0) !== expectedVersion) throw new Error(`${streamId} is not at version ${expectedVersion}`)
+      if ((stream?.length ?? 0) !== expectedVersion)
+        throw new Error(`${streamId} is not at version ${expectedVersion}`)
       if (!stream) streams.set(streamId, (stream = []))
       const recordedAt = new Date()
       for (const event of benchEvents(streamId, expectedVersion, count)) {

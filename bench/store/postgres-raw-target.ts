@@ -83,7 +83,14 @@ export function rawPostgresTarget(options: RawPostgresOptions): StoreTarget {
         await pool.query({
           name: `${key}_insert_one`,
           text: insertOne,
-          values: [streamId, expectedVersion + 1, uuidv7(), event.type, JSON.stringify(event.data), storedMetadataJson(event)],
+          values: [
+            streamId,
+            expectedVersion + 1,
+            uuidv7(),
+            event.type,
+            JSON.stringify(event.data),
+            storedMetadataJson(event),
+          ],
         })
         return
       }

@@ -31,14 +31,33 @@ export interface ScenarioContext {
 export async function runScenarios(targets: readonly Tracked[], context: ScenarioContext): Promise<Figure[]> {
   const { sizes, progress } = context
   const figures: Figure[] = []
-  const run = async (scenario: ScenarioId, ops: number, unit: string, contenders: Contender[]): Promise<void> => {
+  const run = async (
+    scenario: ScenarioId,
+    ops: number,
+    unit: string,
+    contenders: Contender[],
+  ): Promise<void> => {
     if (contenders.length === 0) return
-    progress(`${context.family} (${scenario}): ${ops} ${unit} per contender × ${contenders.length} [${contenders.map((c) => c.name).join(', ')}]`)
-    const options = { family: context.family, scenario, ops, rounds: sizes.rounds, warmUp: sizes.warmUp, progress }
+    progress(
+      `${context.family} (${scenario}): ${ops} ${unit} per contender × ${contenders.length} [${contenders.map((c) => c.name).join(', ')}]`,
+    )
+    const options = {
+      family: context.family,
+      scenario,
+      ops,
+      rounds: sizes.rounds,
+      warmUp: sizes.warmUp,
+      progress,
+    }
     figures.push(...(await runInterleaved(contenders, options)))
   }
 
-  await run('a', sizes.sequentialAppends, '1-event appends', targets.map((t) => ({ name: t.name, work: sequential(t) })))
+  await run(
+    'a',
+    sizes.sequentialAppends,
+    '1-event appends',
+    targets.map((t) => ({ name: t.name, work: sequential(t) })),
+  )
   await run(
     'b',
     sizes.concurrentAppends,
@@ -54,7 +73,9 @@ export async function runScenarios(targets: readonly Tracked[], context: Scenari
 
   const readers = targets.filter((t) => t.target.readAndFold)
   for (const t of readers) {
-    progress(`${context.family} (d): seeding ${sizes.readStreams} streams of ${sizes.batchSize} events into ${t.name}`)
+    progress(
+      `${context.family} (d): seeding ${sizes.readStreams} streams of ${sizes.batchSize} events into ${t.name}`,
+    )
     for (let s = 0; s < sizes.readStreams; s++) await t.append(`read-${s}`, 0, sizes.batchSize)
   }
   await run(
@@ -157,7 +178,8 @@ function catchUp(t: Tracked, pageSize: number): Work {
       })
       const rest = total - pages * pageSize
       if (rest > 0) recorder.add(performance.now() - last, rest)
-      if (total !== t.written) throw new Error(`${t.name} caught up on ${total} events, expected ${t.written}`)
+      if (total !== t.written)
+        throw new Error(`${t.name} caught up on ${total} events, expected ${t.written}`)
     }
   }
 }

@@ -21,7 +21,9 @@ export async function runSqlite(
   context.progress(`${family}: files in ${dir}`)
   const targets: Tracked[] = []
   try {
-    targets.push(new Tracked(actaTarget('acta sqlite', sqliteEventStore({ path: join(dir, 'acta.db'), synchronous }))))
+    targets.push(
+      new Tracked(actaTarget('acta sqlite', sqliteEventStore({ path: join(dir, 'acta.db'), synchronous }))),
+    )
     targets.push(new Tracked(rawSqliteTarget(join(dir, 'raw.db'), synchronous)))
     const figures = await runScenarios(targets, { ...context, family })
     return {

@@ -5,7 +5,16 @@ import { benchEvents, foldAmount, storedMetadataJson } from './target.js'
 import type { StoreTarget } from './target.js'
 
 /** A row in column order (`.raw()` mode: arrays, the cheapest rows better-sqlite3 makes). */
-type Row = [globalPosition: number, streamId: string, version: number, eventId: string, type: string, data: string, metadata: string, recordedAt: number]
+type Row = [
+  globalPosition: number,
+  streamId: string,
+  version: number,
+  eventId: string,
+  type: string,
+  data: string,
+  metadata: string,
+  recordedAt: number,
+]
 
 /**
  * Raw better-sqlite3 with the adapter's durability settings (WAL, the same `synchronous`) on a
@@ -37,13 +46,23 @@ export function rawSqliteTarget(path: string, synchronous: SqliteSynchronous): S
     .prepare<[string], Row>(`SELECT ${columns} FROM events WHERE stream_id = ? ORDER BY stream_version`)
     .raw()
   const selectPage = db
-    .prepare<[number, number], Row>(`SELECT ${columns} FROM events WHERE global_position > ? ORDER BY global_position LIMIT ?`)
+    .prepare<[number, number], Row>(
+      `SELECT ${columns} FROM events WHERE global_position > ? ORDER BY global_position LIMIT ?`,
+    )
     .raw()
   const write = db.transaction((streamId: string, expectedVersion: number, count: number) => {
     const recordedAt = Date.now()
     let version = expectedVersion
     for (const event of benchEvents(streamId, expectedVersion, count)) {
-      insert.run(streamId, ++version, uuidv7(), event.type, JSON.stringify(event.data), storedMetadataJson(event), recordedAt)
+      insert.run(
+        streamId,
+        ++version,
+        uuidv7(),
+        event.type,
+        JSON.stringify(event.data),
+        storedMetadataJson(event),
+        recordedAt,
+      )
     }
   })
   const readStream = db.transaction((streamId: string) => selectStream.all(streamId))
