@@ -1,6 +1,6 @@
 import { ActaError, isActaError, isConcurrencyError } from './errors.js'
 import type { AppendResult, EventStore, ExpectedVersion } from './event-store.js'
-import { uuidv7 } from './ids.js'
+import { nameBasedUuid, uuidv7 } from './ids.js'
 import { decidedEvents, evolveAll, type Decider } from './decider.js'
 import type { Command, Event, Metadata, NewEvent, StoredEvent } from './messages.js'
 
@@ -119,9 +119,20 @@ export function commandHandler<C extends Command, E extends Event, S>(
       if (traceparent !== undefined) base.traceparent = traceparent
       if (tracestate !== undefined) base.tracestate = tracestate
       const extra = options.metadata?.(ctx) ?? {}
-      ctx.events = ctx.events.map((e) => ({
+      // a caller-supplied messageId is an idempotency key: the same command yields the same event ids
+      const key = ctx.command.metadata?.messageId
+      const ids = await Promise.all(
+        ctx.events.map((e, i) =>
+          e.eventId !== undefined
+            ? Promise.resolve(e.eventId)
+            : key
+              ? nameBasedUuid(`acta:${ctx.streamId}:${key}:${i}`)
+              : Promise.resolve(uuidv7()),
+        ),
+      )
+      ctx.events = ctx.events.map((e, i) => ({
         ...e,
-        eventId: e.eventId ?? uuidv7(),
+        eventId: ids[i],
         metadata: { ...base, ...extra, ...e.metadata },
       }))
       await next()

@@ -41,3 +41,22 @@ const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 export function isUuid(value: unknown): value is string {
   return typeof value === 'string' && uuidPattern.test(value)
 }
+
+/**
+ * A UUID (version 8, RFC 9562) derived from a name with SHA-256: the same name always gives the
+ * same id. The command pipeline derives event ids from a command's `messageId` with it, so a
+ * redelivered command appends nothing twice.
+ */
+export async function nameBasedUuid(name: string): Promise<string> {
+  const digest = new Uint8Array(
+    await globalThis.crypto.subtle.digest('SHA-256', new TextEncoder().encode(name)),
+  )
+  digest[6] = (digest[6]! & 0x0f) | 0x80
+  digest[8] = (digest[8]! & 0x3f) | 0x80
+  let out = ''
+  for (let i = 0; i < 16; i++) {
+    if (i === 4 || i === 6 || i === 8 || i === 10) out += '-'
+    out += hex[digest[i]!]!
+  }
+  return out
+}

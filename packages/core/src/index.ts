@@ -86,3 +86,19 @@ export {
   topicMatcher,
 } from './transport-helpers.js'
 export type { Prepared } from './transport-helpers.js'
+export { nameBasedUuid } from './ids.js'
+export { memoryCoordination } from './coordination.js'
+export type { CheckpointStore, InboxStore, LeaseStore } from './coordination.js'
+export {
+  defaultEventTopic,
+  eventToMessage,
+  messageToEvent,
+  streamCategory,
+  topicWord,
+} from './event-messages.js'
+export { startOutboxRelay } from './outbox-relay.js'
+export type { OutboxRelay, OutboxRelayOptions, RelayState, RelayStatus } from './outbox-relay.js'
+export { commandBus } from './command-bus.js'
+export type { CommandBus, CommandBusHandler, CommandBusOptions, ServeOptions } from './command-bus.js'
+export { rpcClient } from './rpc-client.js'
+export type { BreakerState, CallOptions, RpcClient, RpcClientOptions } from './rpc-client.js'
