@@ -26,6 +26,9 @@ export default defineConfig({
         ssr,
         test: {
           name: 'integration',
+          // one file at a time: PostgreSQL's gap-safe reads wait for every older running transaction
+          // on the server, and the RabbitMQ fault tests restart the broker under everyone's feet
+          fileParallelism: false,
           include: [
             'packages/*/src/**/*.int.test.ts',
             'examples/*/src/**/*.int.test.ts',

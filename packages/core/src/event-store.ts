@@ -103,7 +103,9 @@ export interface SaveSnapshot<State = unknown> {
  * Order: every event has a unique `globalPosition`. The *log order* is the order in which events
  * became visible; `readAll` and `subscribe` deliver in log order, and a reader resumes with
  * `after: lastEvent.globalPosition`. Adapters whose positions can be taken out of commit order
- * (PostgreSQL) document how they keep the log order gap-free.
+ * (PostgreSQL) document how they keep the log order gap-free; there, `readAll`, `subscribe` and
+ * `headPosition` may trail the newest append for as long as an older transaction on the server
+ * is still running (`readStream` never does).
  *
  * @example
  * const store = memoryEventStore()

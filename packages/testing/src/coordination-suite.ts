@@ -1,0 +1,137 @@
+import type { CheckpointStore, InboxStore, LeaseStore } from '@acta/core'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { sleep } from './event-store-assertions.js'
+
+export interface CoordinationUnderTest {
+  checkpoints: CheckpointStore
+  leases: LeaseStore
+  inbox: InboxStore
+  dispose?: () => Promise<void>
+}
+
+export interface CoordinationSuiteOptions {
+  create(): Promise<CoordinationUnderTest>
+  exceptions?: Record<string, string>
+}
+
+/**
+ * The one conformance suite for the coordination ports (checkpoints, leases, inbox), run by every adapter.
+ *
+ * @example
+ * coordinationSuite('memory', { create: async () => memoryCoordination() })
+ */
+export function coordinationSuite(name: string, options: CoordinationSuiteOptions): void {
+  const exceptions = new Map(Object.entries(options.exceptions ?? {}))
+  const registered = new Set<string>()
+  let c: CoordinationUnderTest | undefined
+  const test = (testName: string, body: () => Promise<void>) => {
+    registered.add(testName)
+    const reason = exceptions.get(testName)
+    if (reason !== undefined) it.skip(`${testName} [exception for ${name}: ${reason}]`, body)
+    else it(testName, body, 30_000)
+  }
+  const u = () => c!
+
+  describe(`Coordination conformance: ${name}`, () => {
+    beforeEach(async () => {
+      c = await options.create()
+    })
+    afterEach(async () => {
+      await c?.checkpoints.close()
+      await c?.leases.close()
+      await c?.inbox.close()
+      await c?.dispose?.()
+      c = undefined
+    })
+
+    test('saves and loads checkpoints by name', async () => {
+      const { checkpoints } = u()
+      expect(await checkpoints.load('relay')).toBeUndefined()
+      expect(await checkpoints.save('relay', 42)).toBe(true)
+      expect(await checkpoints.save('projection', Number.MAX_SAFE_INTEGER)).toBe(true)
+      expect(await checkpoints.load('relay')).toBe(42)
+      expect(await checkpoints.save('relay', 43)).toBe(true)
+      expect(await checkpoints.load('relay')).toBe(43)
+      expect(await checkpoints.load('projection')).toBe(Number.MAX_SAFE_INTEGER)
+      expect(await checkpoints.load(`it's "odd" ✓`)).toBeUndefined()
+    })
+
+    test('saves a fenced checkpoint only while its lease is held', async () => {
+      const { checkpoints, leases } = u()
+      expect(await leases.acquire('relay', 'a', 60_000)).toBe(true)
+      expect(await checkpoints.save('relay', 10, { lease: { name: 'relay', owner: 'a' } })).toBe(true)
+      expect(await checkpoints.save('relay', 11, { lease: { name: 'relay', owner: 'b' } })).toBe(false)
+      expect(await checkpoints.load('relay')).toBe(10)
+      await leases.release('relay', 'a')
+      expect(await checkpoints.save('relay', 12, { lease: { name: 'relay', owner: 'a' } })).toBe(false)
+      expect(await checkpoints.load('relay')).toBe(10)
+    })
+
+    test('grants a lease to one owner at a time and renews it for that owner', async () => {
+      const { leases } = u()
+      expect(await leases.acquire('relay', 'a', 60_000)).toBe(true)
+      expect(await leases.acquire('relay', 'b', 60_000)).toBe(false)
+      expect(await leases.acquire('relay', 'a', 60_000)).toBe(true)
+      expect(await leases.acquire('other', 'b', 60_000)).toBe(true)
+      const holder = await leases.holder('relay')
+      expect(holder?.owner).toBe('a')
+      expect(holder!.expiresAt.getTime()).toBeGreaterThan(Date.now())
+      await leases.release('relay', 'b')
+      expect((await leases.holder('relay'))?.owner).toBe('a')
+      await leases.release('relay', 'a')
+      expect(await leases.holder('relay')).toBeUndefined()
+      expect(await leases.acquire('relay', 'b', 60_000)).toBe(true)
+    })
+
+    test('lets another owner take an expired lease', async () => {
+      const { leases } = u()
+      expect(await leases.acquire('relay', 'a', 150)).toBe(true)
+      expect(await leases.acquire('relay', 'b', 150)).toBe(false)
+      await sleep(250)
+      expect(await leases.holder('relay')).toBeUndefined()
+      expect(await leases.acquire('relay', 'b', 60_000)).toBe(true)
+      expect(await leases.acquire('relay', 'a', 60_000)).toBe(false)
+    })
+
+    test('gives a contested lease to exactly one of many concurrent owners', async () => {
+      const { leases } = u()
+      const results = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => leases.acquire('hot', `o-${i}`, 60_000)),
+      )
+      expect(results.filter(Boolean)).toHaveLength(1)
+      expect((await leases.holder('hot'))?.owner).toBe(`o-${results.indexOf(true)}`)
+    })
+
+    test('records each message once per consumer', async () => {
+      const { inbox } = u()
+      expect(await inbox.has('mailer', 'm-1')).toBe(false)
+      expect(await inbox.record('mailer', 'm-1')).toBe(true)
+      expect(await inbox.record('mailer', 'm-1')).toBe(false)
+      expect(await inbox.has('mailer', 'm-1')).toBe(true)
+      expect(await inbox.has('audit', 'm-1')).toBe(false)
+      expect(await inbox.record('audit', 'm-1')).toBe(true)
+    })
+
+    test('records a message once even when many record it at once', async () => {
+      const { inbox } = u()
+      const results = await Promise.all(Array.from({ length: 12 }, () => inbox.record('c', 'same')))
+      expect(results.filter(Boolean)).toHaveLength(1)
+    })
+
+    test('prunes old inbox entries', async () => {
+      const { inbox } = u()
+      await inbox.record('c', 'old')
+      await sleep(30)
+      const cut = new Date()
+      await sleep(30)
+      await inbox.record('c', 'new')
+      expect(await inbox.prune(cut)).toBe(1)
+      expect(await inbox.has('c', 'old')).toBe(false)
+      expect(await inbox.has('c', 'new')).toBe(true)
+    })
+
+    it('lists only exceptions that name real tests', () => {
+      expect([...exceptions.keys()].filter((k) => !registered.has(k))).toEqual([])
+    })
+  })
+}

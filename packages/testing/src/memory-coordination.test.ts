@@ -1,0 +1,4 @@
+import { memoryCoordination } from '@acta/core'
+import { coordinationSuite } from './coordination-suite.js'
+
+coordinationSuite('memory', { create: async () => memoryCoordination() })
