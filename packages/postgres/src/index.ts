@@ -7,3 +7,5 @@ export type {
   PostgresQueryable,
   PostgresQueryResult,
 } from './pool.js'
+export { postgresCoordination } from './postgres-coordination.js'
+export type { PostgresCoordination, PostgresCoordinationOptions } from './postgres-coordination.js'
