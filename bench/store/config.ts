@@ -100,12 +100,12 @@ export function readConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Ben
 function scaledSizes(scale: number, writers: number): Sizes {
   const n = (base: number, min: number): number => Math.max(min, Math.round(base * scale))
   return {
-    sequentialAppends: n(4000, 50),
-    concurrentAppends: n(16_000, writers * 4),
+    sequentialAppends: n(6000, 50),
+    concurrentAppends: n(32_000, writers * 4),
     writers,
-    batches: n(1000, 10),
+    batches: n(1500, 10),
     batchSize: 100,
-    streamReads: n(4000, 50),
+    streamReads: n(5000, 50),
     readStreams: 100,
     catchUpEvents: n(100_000, 2000),
     pageSize: 500,
