@@ -71,7 +71,7 @@ export function sqliteCoordination(options: SqliteCoordinationOptions = {}): Sql
     try {
       return Promise.resolve(work())
     } catch (error) {
-      return Promise.reject(translateSqliteError(error) as Error)
+      return Promise.reject(translateSqliteError(error))
     }
   }
 
