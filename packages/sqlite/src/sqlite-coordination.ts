@@ -71,7 +71,8 @@ export function sqliteCoordination(options: SqliteCoordinationOptions = {}): Sql
     try {
       return Promise.resolve(work())
     } catch (error) {
-      return Promise.reject(translateSqliteError(error))
+      const translated = translateSqliteError(error)
+      return Promise.reject(translated instanceof Error ? translated : new Error('SQLite failed', { cause: translated }))
     }
   }
 
