@@ -92,24 +92,39 @@ export function configureConnection(db: Database, settings: ConnectionSettings):
   db.pragma(`synchronous = ${settings.synchronous}`)
 }
 
+/** A list of migrations and the table that records which of them a file has applied. */
+export interface MigrationLedger {
+  readonly table: string
+  readonly migrations: readonly Migration[]
+  /** Names the schema in the error for a file migrated by a newer version, e.g. `'schema'`. */
+  readonly what: string
+}
+
+/** The event store's migrations. */
+export const eventStoreLedger: MigrationLedger = {
+  table: 'acta_schema_migrations',
+  migrations,
+  what: 'schema',
+}
+
 /**
- * Brings the file to {@link schemaVersion}. Safe when several processes open a fresh file at once:
- * the check is repeated under BEGIN IMMEDIATE, so exactly one of them applies and records each step.
+ * Brings the file to the ledger's newest version (the event store's by default). Safe when several
+ * processes open a fresh file at once: the check is repeated under BEGIN IMMEDIATE, so exactly one
+ * of them applies and records each step.
  */
-export function migrate(db: Database): void {
-  if (appliedVersion(db) === schemaVersion) return
+export function migrate(db: Database, ledger: MigrationLedger = eventStoreLedger): void {
+  const newest = ledger.migrations[ledger.migrations.length - 1]!.version
+  if (appliedVersion(db, ledger) === newest) return
   try {
     db.transaction(() => {
-      db.exec(`CREATE TABLE IF NOT EXISTS acta_schema_migrations (
+      db.exec(`CREATE TABLE IF NOT EXISTS ${ledger.table} (
         version INTEGER PRIMARY KEY,
         name TEXT NOT NULL,
         applied_at INTEGER NOT NULL
       ) STRICT`)
-      const applied = appliedVersion(db)
-      const record = db.prepare(
-        'INSERT INTO acta_schema_migrations (version, name, applied_at) VALUES (?, ?, ?)',
-      )
-      for (const migration of migrations) {
+      const applied = appliedVersion(db, ledger)
+      const record = db.prepare(`INSERT INTO ${ledger.table} (version, name, applied_at) VALUES (?, ?, ?)`)
+      for (const migration of ledger.migrations) {
         if (migration.version <= applied) continue
         db.exec(migration.sql)
         record.run(migration.version, migration.name, Date.now())
@@ -121,19 +136,19 @@ export function migrate(db: Database): void {
 }
 
 /** The newest migration recorded in the file; 0 for a fresh file. Refuses a file from a newer Acta. */
-function appliedVersion(db: Database): number {
+function appliedVersion(db: Database, ledger: MigrationLedger): number {
   const table = db
-    .prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'acta_schema_migrations'")
+    .prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?")
     .pluck()
-    .get()
+    .get(ledger.table)
   if (table === undefined) return 0
-  const version =
-    (db.prepare('SELECT max(version) FROM acta_schema_migrations').pluck().get() as number | null) ?? 0
-  if (version > schemaVersion) {
+  const version = (db.prepare(`SELECT max(version) FROM ${ledger.table}`).pluck().get() as number | null) ?? 0
+  const supported = ledger.migrations[ledger.migrations.length - 1]!.version
+  if (version > supported) {
     throw new ActaError(
       'UNAVAILABLE',
-      `The database ${db.name} has schema version ${version}, newer than this @acta/sqlite (${schemaVersion})`,
-      { details: { path: db.name, version, supported: schemaVersion } },
+      `The database ${db.name} has ${ledger.what} version ${version}, newer than this @acta/sqlite (${supported})`,
+      { details: { path: db.name, version, supported } },
     )
   }
   return version
