@@ -6,11 +6,9 @@ import {
   ActaError,
   ValidationError,
   assertName,
-  errorReply,
   groupQueue,
   normalizeConsumeOptions,
   prepareOutgoing,
-  replyError,
   rpcQueue,
   topicMatcher,
   uuidv7,
@@ -19,19 +17,19 @@ import type {
   ConsumeOptions,
   Consumer,
   DeadLetter,
-  IncomingMessage,
   MessageHeaders,
   OutgoingMessage,
-  Prepared,
   Transport,
 } from '@acta/core'
 import { configureConnection } from './schema.js'
 import { CrossProcessSignal } from './subscribe.js'
 import { Dispatcher } from './transport-dispatcher.js'
 import type { Handle } from './transport-dispatcher.js'
+import { startMaintenance } from './transport-maintenance.js'
 import { immediateTransactions, queueTables } from './transport-queue.js'
-import type { DeadLetterRow, NewMessageRow } from './transport-queue.js'
+import type { DeadLetterRow } from './transport-queue.js'
 import { routing } from './transport-routing.js'
+import { messageRow, responder, rpcClient } from './transport-rpc.js'
 import { migrateTransport } from './transport-schema.js'
 
 export interface SqliteTransportOptions {
@@ -60,12 +58,6 @@ export interface SqliteTransportOptions {
 }
 
 export const defaultTransportPath = '.acta/transport.db'
-
-interface Waiter {
-  readonly resolve: (reply: IncomingMessage) => void
-  readonly reject: (error: unknown) => void
-  readonly timer: NodeJS.Timeout
-}
 
 interface PendingWrite {
   /** Runs inside the batch's transaction; returns the queues it made messages ready in. */
@@ -112,8 +104,6 @@ export function sqliteTransport(options: SqliteTransportOptions = {}): Transport
   /** Queues that live as long as this transport, with their topic patterns. */
   const owned = new Map<string, readonly string[]>()
   const consumers = new Set<Consumer>()
-  const waiting = new Map<string, Waiter>()
-  let replyQueue: Promise<string> | undefined
   let pendingWrites: PendingWrite[] = []
   let closed = false
   let closing: Promise<void> | undefined
@@ -170,75 +160,40 @@ export function sqliteTransport(options: SqliteTransportOptions = {}): Transport
     return consumer
   }
 
-  const replies = (): Promise<string> =>
-    (replyQueue ??= (async () => {
+  const rpc = rpcClient({
+    enqueue: (row) =>
+      enqueueWrite((now) => {
+        tables.insert(row, now)
+        return [row.queue]
+      }),
+    async openReplyQueue(handle) {
       const queue = `reply.${owner}`
       await enqueueWrite((now) => {
         routes.own(queue, owner, now)
         return []
       })
       owned.set(queue, [])
-      startConsumer(queue, settleReply, { concurrency: 100, maxAttempts: 1, retryDelayMs: 0 })
+      startConsumer(queue, handle, { concurrency: 100, maxAttempts: 1, retryDelayMs: 0 })
       return queue
-    })().catch((error: unknown) => {
-      replyQueue = undefined
-      throw error
-    }))
+    },
+  })
 
-  const settleReply: Handle = ({ message }) => {
-    const requestId = message.headers.causationId
-    const waiter = requestId === undefined ? undefined : waiting.get(requestId)
-    if (!waiter || requestId === undefined) return undefined // its request timed out
-    waiting.delete(requestId)
-    clearTimeout(waiter.timer)
-    waiter.resolve(message)
-    return undefined
-  }
-
-  // Leases of running handlers, this transport's heartbeat, and the removal of what dead transports
-  // and stale requests left behind; a write only when one of them has work.
-  const maintain = (): void => {
-    if (closed) return
-    const now = Date.now()
-    const staleBefore = now - visibilityTimeoutMs
-    try {
-      const beat = owned.size > 0
-      if (!beat && dispatcher.inFlight === 0 && !routes.anyStale(staleBefore) && !tables.anyExpired(now)) {
-        return
-      }
-      const reaped = write(() => {
-        dispatcher.renewLeases(now + visibilityTimeoutMs)
-        const alive = !beat || routes.heartbeat(owner, now)
-        if (!alive) {
-          for (const [queue, patterns] of owned) {
-            routes.own(queue, owner, now)
-            for (const pattern of patterns) routes.bind(pattern, queue)
-          }
-        }
-        routes.reap(staleBefore)
-        tables.deleteExpired(now)
-        return !alive
-      })
-      if (reaped) {
-        onError(
-          new ActaError(
-            'UNAVAILABLE',
-            `This transport missed its heartbeats for over ${visibilityTimeoutMs} ms (a blocked event loop?), so another process removed its broadcast queues; they are bound again, but what was published meanwhile is lost to them`,
-          ),
-        )
-      }
-    } catch (error) {
-      onError(error)
-    }
-  }
-  const maintenance = setInterval(maintain, Math.max(1, Math.floor(visibilityTimeoutMs / 3)))
-  maintenance.unref()
+  const stopMaintenance = startMaintenance({
+    tables,
+    routes,
+    dispatcher,
+    write,
+    owner,
+    owned,
+    visibilityTimeoutMs,
+    onError,
+  })
 
   return {
     async send(queue: string, message: OutgoingMessage) {
       assertOpen()
       assertName(queue, 'queue')
-      const row = toRow(prepareOutgoing(message), queue, queue)
+      const row = messageRow(prepareOutgoing(message), queue, queue)
       return enqueueWrite((now) => {
         tables.insert(row, now)
         return [queue]
@@ -290,76 +245,17 @@ export function sqliteTransport(options: SqliteTransportOptions = {}): Transport
       )
     },
 
-    async request(service, message, requestOptions = {}) {
+    async request(service, message, requestOptions) {
       assertOpen()
       assertName(service, 'service')
-      const timeoutMs = requestOptions.timeoutMs ?? 5000
-      if (typeof timeoutMs !== 'number' || !(timeoutMs > 0) || !Number.isFinite(timeoutMs)) {
-        throw new ValidationError('timeoutMs must be a positive number', { timeoutMs })
-      }
-      const prepared = prepareOutgoing({
-        ...message,
-        headers: { ...message.headers, ...requestOptions.headers },
-      })
-      const replyTo = await replies()
-      const requestId = prepared.headers.messageId
-      const reply = new Promise<IncomingMessage>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          if (!waiting.delete(requestId)) return
-          reject(
-            new ActaError('TIMEOUT', `No reply from ${service} within ${timeoutMs} ms`, {
-              details: { service },
-            }),
-          )
-        }, timeoutMs)
-        waiting.set(requestId, { resolve, reject, timer })
-      })
-      reply.catch(() => undefined) // awaited below, once the request is enqueued
-      const queue = rpcQueue(service)
-      const row = { ...toRow(prepared, queue, service), replyTo, expiresAt: Date.now() + timeoutMs }
-      try {
-        await enqueueWrite((now) => {
-          tables.insert(row, now)
-          return [queue]
-        })
-      } catch (error) {
-        clearTimeout(waiting.get(requestId)?.timer)
-        waiting.delete(requestId)
-        throw error
-      }
-      const incoming = await reply
-      const failure = replyError(incoming)
-      if (failure) throw failure
-      return incoming
+      return rpc.request(service, message, requestOptions)
     },
 
     async respond(service, handler, consumeOptions) {
       assertOpen()
       assertName(service, 'service')
       const normalized = normalizeConsumeOptions({ maxAttempts: 1, ...consumeOptions })
-      return startConsumer(
-        rpcQueue(service),
-        async ({ message, replyTo, expiresAt }) => {
-          let reply: OutgoingMessage
-          try {
-            reply = { type: `${message.type}.reply`, data: (await handler(message)) ?? null }
-          } catch (error) {
-            reply = errorReply(message, error)
-          }
-          if (replyTo === undefined) return undefined // sent, not requested: nobody waits
-          const { correlationId, messageId } = message.headers
-          const headers: Partial<MessageHeaders> = { correlationId, causationId: messageId }
-          let prepared: Prepared
-          try {
-            prepared = prepareOutgoing({ ...reply, headers: { ...reply.headers, ...headers } })
-          } catch (error) {
-            const failed = errorReply(message, error) // e.g. a reply that is not JSON
-            prepared = prepareOutgoing({ ...failed, headers: { ...failed.headers, ...headers } })
-          }
-          return { ...toRow(prepared, replyTo, service), expiresAt }
-        },
-        normalized,
-      )
+      return startConsumer(rpcQueue(service), responder(service, handler), normalized)
     },
 
     async listDeadLetters(queue?: string) {
@@ -388,13 +284,9 @@ export function sqliteTransport(options: SqliteTransportOptions = {}): Transport
         closed = true
         flushWrites()
         await Promise.all([...consumers].map((consumer) => consumer.close()))
-        for (const waiter of waiting.values()) {
-          clearTimeout(waiter.timer)
-          waiter.reject(new ActaError('UNAVAILABLE', 'The transport closed'))
-        }
-        waiting.clear()
+        rpc.rejectAll(new ActaError('UNAVAILABLE', 'The transport closed'))
         dispatcher.stop()
-        clearInterval(maintenance)
+        stopMaintenance()
         try {
           write(() => routes.release(owner))
         } catch (error) {
@@ -410,16 +302,6 @@ export function sqliteTransport(options: SqliteTransportOptions = {}): Transport
 /** Array.isArray without narrowing a typed list to `any[]`: only untyped callers pass something else. */
 function isList(value: unknown): boolean {
   return Array.isArray(value)
-}
-
-function toRow(prepared: Prepared, queue: string, source: string): NewMessageRow {
-  return {
-    queue,
-    type: prepared.type,
-    headers: JSON.stringify(prepared.headers),
-    data: prepared.body,
-    source,
-  }
 }
 
 function toDeadLetter(row: DeadLetterRow): DeadLetter {
