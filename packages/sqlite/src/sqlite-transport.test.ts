@@ -112,7 +112,9 @@ describe('sqliteTransport', () => {
 
     db.exec(`INSERT INTO acta_transport_instances VALUES ('ghost', 1, 0, 0);
              INSERT INTO acta_transport_owned_queues VALUES ('broadcast.ghost', 'ghost');
-             INSERT INTO acta_transport_bindings VALUES ('#', 'broadcast.ghost');`)
+             INSERT INTO acta_transport_bindings VALUES ('#', 'broadcast.ghost');
+             INSERT INTO acta_transport_dead_letters (id, queue, type, headers, data, source, attempts, error, failed_at)
+             VALUES ('l-1', 'broadcast.ghost', 'T', '{}', 'null', 't', 1, 'x', 0);`)
     await transport.publish('any.thing', { type: 'T', data: {} })
     expect(count("SELECT count(*) FROM acta_transport_messages WHERE queue = 'broadcast.ghost'")).toBe(1)
     await eventually(
@@ -122,6 +124,7 @@ describe('sqliteTransport', () => {
     )
     expect(count("SELECT count(*) FROM acta_transport_bindings WHERE queue = 'broadcast.ghost'")).toBe(0)
     expect(count("SELECT count(*) FROM acta_transport_messages WHERE queue = 'broadcast.ghost'")).toBe(0)
+    expect(count("SELECT count(*) FROM acta_transport_dead_letters WHERE queue = 'broadcast.ghost'")).toBe(0)
   })
 
   it('binds its broadcast queues again, and says so, when another process reaped it while it was stalled', async () => {

@@ -11,7 +11,7 @@ export interface Routing {
   route(topic: string): readonly string[]
   /** Records an owned queue (and its owner's heartbeat). */
   own(queue: string, owner: string, now: number): void
-  /** Removes a queue with its bindings and messages. */
+  /** Removes a queue with its bindings, messages and dead letters. */
   drop(queue: string): void
   /** Refreshes the owner's heartbeat; false when another process has reaped it meanwhile. */
   heartbeat(owner: string, now: number): boolean
@@ -38,6 +38,7 @@ export function routing(db: Database): Routing {
   )
   const unbind = db.prepare<[string]>('DELETE FROM acta_transport_bindings WHERE queue = ?')
   const deleteMessages = db.prepare<[string]>('DELETE FROM acta_transport_messages WHERE queue = ?')
+  const deleteLetters = db.prepare<[string]>('DELETE FROM acta_transport_dead_letters WHERE queue = ?')
   const register = db.prepare<[string, number, number, number]>(
     `INSERT INTO acta_transport_instances (id, pid, started_at, heartbeat_at) VALUES (?, ?, ?, ?)
      ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at`,
@@ -68,6 +69,8 @@ export function routing(db: Database): Routing {
   const drop = (queue: string): void => {
     unbind.run(queue)
     deleteMessages.run(queue)
+    // as with the memory transport: a replay would only refill a queue nobody consumes any more
+    deleteLetters.run(queue)
     disown.run(queue)
   }
   const release = (owner: string): void => {
