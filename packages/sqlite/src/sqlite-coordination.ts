@@ -72,7 +72,9 @@ export function sqliteCoordination(options: SqliteCoordinationOptions = {}): Sql
       return Promise.resolve(work())
     } catch (error) {
       const translated = translateSqliteError(error)
-      return Promise.reject(translated instanceof Error ? translated : new Error('SQLite failed', { cause: translated }))
+      return Promise.reject(
+        translated instanceof Error ? translated : new Error('SQLite failed', { cause: translated }),
+      )
     }
   }
 
