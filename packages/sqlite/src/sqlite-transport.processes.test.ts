@@ -9,6 +9,7 @@ import type { IncomingMessage, Transport } from '@acta/core'
 import { eventually } from '@acta/testing'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { sqliteTransport } from './sqlite-transport.js'
+import { transportMigrations } from './transport-schema.js'
 
 const childScript = fileURLToPath(new URL('./transport-child.fixture.ts', import.meta.url))
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url))
@@ -115,7 +116,7 @@ describe('sqliteTransport across processes', () => {
   }, 60_000)
 
   it('redelivers the message of a consumer killed with SIGKILL to another consumer, and reaps its broadcast queue', async () => {
-    const visibilityTimeoutMs = 600
+    const visibilityTimeoutMs = 1000
     const here = open({ visibilityTimeoutMs })
     const child = startChild('hang', { ACTA_TEST_VISIBILITY_MS: String(visibilityTimeoutMs) })
     await ready(child)
@@ -125,7 +126,7 @@ describe('sqliteTransport across processes', () => {
     const handled: IncomingMessage[] = []
     await here.consume('work', (m) => void handled.push(m))
     // the child renews its lease while its handler runs: nothing is redelivered meanwhile
-    await new Promise((resolve) => setTimeout(resolve, visibilityTimeoutMs * 2.5))
+    await new Promise((resolve) => setTimeout(resolve, visibilityTimeoutMs * 2))
     expect(handled).toEqual([])
 
     const killedAt = Date.now()
@@ -153,9 +154,10 @@ describe('sqliteTransport across processes', () => {
 
   it('lets two processes compete on one queue: 2,000 messages, each handled exactly once', async () => {
     const total = 2000
-    const here = open()
+    // both open the fresh file at about the same time: each migration is applied once
     const workers = [startChild('compete'), startChild('compete')]
     await ready(...workers)
+    const here = open()
     const sent: string[] = []
     const started = performance.now()
     for (let i = 0; i < total; i += 50) {
@@ -173,6 +175,9 @@ describe('sqliteTransport across processes', () => {
         () => db.prepare('SELECT count(*) FROM acta_transport_messages').pluck().get() === 0,
         60_000,
         'every message handled and acknowledged',
+      )
+      expect(db.prepare('SELECT version FROM acta_transport_migrations').pluck().all()).toEqual(
+        transportMigrations.map((m) => m.version),
       )
     } finally {
       db.close()

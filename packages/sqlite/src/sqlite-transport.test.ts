@@ -49,8 +49,8 @@ describe('sqliteTransport', () => {
   })
 
   it('keeps a message from other consumers while a slow handler renews its lease', async () => {
-    const slow = open({ visibilityTimeoutMs: 300 })
-    const other = open({ visibilityTimeoutMs: 300 })
+    const slow = open({ visibilityTimeoutMs: 400 })
+    const other = open({ visibilityTimeoutMs: 400 })
     const seen: string[] = []
     await slow.consume('slow', async () => {
       seen.push('slow')

@@ -25,6 +25,7 @@ export interface ClaimedRow {
   readonly source: string
   readonly reply_to: string | null
   readonly expires_at: number | null
+  readonly last_error: string | null
 }
 
 export interface DeadLetterRow {
@@ -88,7 +89,7 @@ export function queueTables(db: Database): QueueTables {
     `UPDATE acta_transport_messages SET deliveries = deliveries + 1, available_at = ?, claim = ?
      WHERE id IN (SELECT id FROM acta_transport_messages
                   WHERE queue = ? AND available_at <= ? ORDER BY available_at LIMIT ?)
-     RETURNING id, deliveries, type, headers, data, source, reply_to, expires_at`,
+     RETURNING id, deliveries, type, headers, data, source, reply_to, expires_at, last_error`,
   )
   const ack = db.prepare<[number, string]>('DELETE FROM acta_transport_messages WHERE id = ? AND claim = ?')
   const retry = db.prepare<[number, string, number, string]>(
@@ -146,13 +147,9 @@ export function queueTables(db: Database): QueueTables {
           ack.run(row.id, token)
         } else if (row.deliveries > maxAttempts && row.expires_at === null) {
           const attempts = row.deliveries - 1
-          tables.deadLetter(
-            row.id,
-            token,
-            attempts,
-            `Delivered ${attempts} times without an acknowledgement: the consumer stopped or stalled past its lease`,
-            now,
-          )
+          const last = row.last_error === null ? '' : ` (last failure: ${row.last_error})`
+          const error = `Delivered ${attempts} times without an acknowledgement: the consumer stopped or stalled past its lease${last}`
+          tables.deadLetter(row.id, token, attempts, error, now)
         } else {
           deliverable.push(row)
         }
