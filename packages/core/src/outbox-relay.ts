@@ -93,9 +93,12 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     const flush = async (): Promise<void> => {
       const pending = window
       const end = windowEnd
+      const chains = [...lastOfStream]
       window = []
       await Promise.all(pending)
-      lastOfStream.clear()
+      // forget only chains nobody extended meanwhile: the loop keeps publishing during a flush
+      for (const [stream, chain] of chains)
+        if (lastOfStream.get(stream) === chain) lastOfStream.delete(stream)
       if (failure) return
       if (end > position) {
         if (!(await checkpoints.save(name, end, { lease: { name, owner } }))) lost.abort()

@@ -25,7 +25,7 @@ export interface IncomingMessage {
   readonly type: string
   readonly data: unknown
   readonly headers: MessageHeaders
-  /** 1 on first delivery, then +1 for each redelivery after a failure. */
+  /** 1 on first delivery, then +1 for each redelivery (after a failure, or after its consumer died holding it). */
   readonly attempt: number
   /** Where it came from: the queue name, or the topic it was published to. */
   readonly source: string
