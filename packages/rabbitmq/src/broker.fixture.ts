@@ -1,0 +1,75 @@
+// Helpers for the integration tests: the broker's URL, rabbitmqctl, and cleanup of a run's names.
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
+import amqp from 'amqplib'
+
+const exec = promisify(execFile)
+
+export const testUrl = process.env.ACTA_TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672'
+
+export async function probe(): Promise<void> {
+  const connection = await amqp.connect(testUrl, { timeout: 3000 })
+  await connection.close()
+}
+
+/** Runs rabbitmqctl on this machine (fault tests and cleanup need a local broker). */
+export async function rabbitmqctl(...args: string[]): Promise<string> {
+  const { stdout } = await exec('rabbitmqctl', ['-q', ...args], { timeout: 60_000 })
+  return stdout
+}
+
+export async function hasRabbitmqctl(): Promise<boolean> {
+  return rabbitmqctl('ping').then(
+    () => true,
+    () => false,
+  )
+}
+
+export interface QueueStats {
+  readonly name: string
+  readonly messages_ready: number
+  readonly messages_unacknowledged: number
+}
+
+export async function queueStats(): Promise<QueueStats[]> {
+  const out = await rabbitmqctl(
+    'list_queues',
+    'name',
+    'messages_ready',
+    'messages_unacknowledged',
+    '--formatter',
+    'json',
+  )
+  return JSON.parse(out) as QueueStats[]
+}
+
+/** Deletes every queue and exchange whose name starts with `prefix`. */
+export async function sweep(prefix: string): Promise<number> {
+  const queues = (await queueStats()).map((q) => q.name).filter((n) => n.startsWith(prefix))
+  const exchanges = (
+    JSON.parse(await rabbitmqctl('list_exchanges', 'name', '--formatter', 'json')) as { name: string }[]
+  )
+    .map((e) => e.name)
+    .filter((n) => n.startsWith(prefix))
+  const connection = await amqp.connect(testUrl)
+  try {
+    const ch = await connection.createChannel()
+    for (const queue of queues) await ch.deleteQueue(queue)
+    for (const exchange of exchanges) await ch.deleteExchange(exchange)
+    await ch.close()
+  } finally {
+    await connection.close()
+  }
+  return queues.length + exchanges.length
+}
+
+/** Stops the broker's application, runs `whileDown`, and always starts it again. */
+export async function withBrokerStopped(whileDown: () => Promise<void>): Promise<void> {
+  await rabbitmqctl('stop_app')
+  try {
+    await whileDown()
+  } finally {
+    await rabbitmqctl('start_app')
+    await rabbitmqctl('await_startup')
+  }
+}

@@ -1,0 +1,210 @@
+import { uuidv7, type DeadLetter } from '@acta/core'
+import type { Channel, GetMessage } from 'amqplib'
+import { copyOptions, decode, decodeHeaders, text, type AmqpHeaders } from './codec.js'
+import type { BrokerConnection } from './connection.js'
+import type { ConsumerSpec, Parker } from './consumer.js'
+import {
+  declareCatalog,
+  declareParked,
+  letterAttemptsHeader,
+  letterErrorHeader,
+  letterFailedAtHeader,
+  letterIdHeader,
+  letterOriginHeader,
+  letterQueueHeader,
+  sourceHeader,
+  type Topology,
+} from './topology.js'
+
+const noop = (): void => undefined
+const maxErrorLength = 2000
+
+/** A parked message as read from its parked queue; `letter` is undefined for a foreign message. */
+interface Parked {
+  readonly delivery: GetMessage
+  readonly letter: DeadLetter | undefined
+  readonly origin: string
+}
+
+export interface DeadLetterBox extends Parker {
+  list(queue?: string): Promise<DeadLetter[]>
+  replay(ids: readonly string[]): Promise<number>
+}
+
+/**
+ * Parked messages live in one durable queue per origin queue (`<prefix>.parked.<queue>`). Reading
+ * them is `basic.get` without ack on a channel of its own, then closing that channel, which puts
+ * every message back where it was: nothing is lost if the reader dies halfway. A replay publishes
+ * the copy to the origin queue, waits for the broker's confirm, and only then acks the parked one.
+ */
+export function deadLetterBox(broker: BrokerConnection, t: Topology, timeoutMs: number): DeadLetterBox {
+  // List and replay run one at a time per transport, so one never hides messages from the other.
+  let turn: Promise<unknown> = Promise.resolve()
+  const serialized = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = turn.then(work, work)
+    turn = next.catch(noop)
+    return next
+  }
+
+  /** Runs `read` on a fresh channel and closes it after, returning every unacked message to its queue. */
+  const withChannel = async <T>(read: (ch: Channel) => Promise<T>): Promise<T> => {
+    const link = await broker.ready(Date.now() + timeoutMs)
+    const ch = await link.model.createChannel()
+    ch.on('error', noop)
+    try {
+      return await read(ch)
+    } finally {
+      await ch.close().catch(noop)
+    }
+  }
+
+  const exists = async (queue: string): Promise<boolean> =>
+    withChannel(async (ch) => {
+      try {
+        await ch.checkQueue(queue)
+        return true
+      } catch (error) {
+        if ((error as { code?: unknown }).code === 404) return false
+        throw error
+      }
+    })
+
+  /** Gets every message of `queue` without acking; `visit` may ack some. Missing queue: nothing. */
+  const drain = async (ch: Channel, queue: string, visit: (m: GetMessage) => Promise<void>) => {
+    try {
+      await ch.checkQueue(queue)
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 404) return
+      throw error
+    }
+    for (;;) {
+      const message = await ch.get(queue, { noAck: false })
+      if (message === false) return
+      await visit(message)
+      if (message.fields.messageCount === 0) return
+    }
+  }
+
+  const toParked = (delivery: GetMessage, logical: string): Parked => {
+    const h = (delivery.properties.headers ?? {}) as AmqpHeaders
+    const id = h[letterIdHeader]
+    const origin = text(h[letterOriginHeader]) ?? t.queue(logical)
+    if (typeof id !== 'string') return { delivery, letter: undefined, origin }
+    let message: DeadLetter['message']
+    try {
+      const { type, data, headers, source } = decode(delivery, logical, t.events)
+      message = { type, data, headers, source }
+    } catch {
+      // Parked because its body is not JSON: show the text rather than hide the letter.
+      const headers = decodeHeaders(delivery.properties)
+      const source = text(h[sourceHeader]) ?? logical
+      message = { type: headers.type, data: delivery.content.toString('utf8'), headers, source }
+    }
+    const letter: DeadLetter = {
+      id,
+      queue: text(h[letterQueueHeader]) ?? logical,
+      message,
+      attempts: Number(h[letterAttemptsHeader] ?? 0),
+      error: text(h[letterErrorHeader]) ?? '',
+      failedAt: new Date(Number(h[letterFailedAtHeader] ?? 0)),
+    }
+    return { delivery, letter, origin }
+  }
+
+  /**
+   * The names of every parked queue, from the catalog. Duplicate entries, and entries whose parked
+   * queue no longer exists, are removed while the catalog is held; the rest go back.
+   */
+  const catalogNames = async (): Promise<string[]> => {
+    await broker.declare('catalog', (ch) => declareCatalog(ch, t))
+    return withChannel(async (ch) => {
+      const seen = new Set<string>()
+      const names: string[] = []
+      await drain(ch, t.catalog, async (entry) => {
+        const name = entry.content.toString('utf8')
+        if (seen.has(name)) return ch.ack(entry)
+        seen.add(name)
+        if (await exists(t.parked(name))) names.push(name)
+        else ch.ack(entry)
+      })
+      return names
+    })
+  }
+
+  const sortLetters = (letters: DeadLetter[]): DeadLetter[] =>
+    letters.sort((a, b) => a.failedAt.getTime() - b.failedAt.getTime() || (a.id < b.id ? -1 : 1))
+
+  return {
+    async park(spec: ConsumerSpec, delivery, attempts, error, source) {
+      const deadline = Date.now() + timeoutMs
+      const waiting = await broker.declare(
+        undefined,
+        (ch) => declareParked(ch, t, spec.logical, spec.kind),
+        deadline,
+      )
+      if (waiting === 0) {
+        // The first letter of an empty parked queue registers it, so listDeadLetters() finds it.
+        await broker.declare('catalog', (ch) => declareCatalog(ch, t), deadline)
+        const entry = Buffer.from(spec.logical)
+        await broker.publish('', t.catalog, entry, { persistent: true, contentType: 'text/plain' })
+      }
+      const text = error instanceof Error ? error.message : String(error)
+      const options = copyOptions(delivery, {
+        [letterIdHeader]: `${spec.logical}/${uuidv7()}`,
+        [letterQueueHeader]: spec.logical,
+        [letterOriginHeader]: t.queue(spec.logical),
+        [letterAttemptsHeader]: attempts,
+        [letterErrorHeader]: text.length > maxErrorLength ? `${text.slice(0, maxErrorLength)}…` : text,
+        [letterFailedAtHeader]: Date.now(),
+        [sourceHeader]: source,
+      })
+      options.persistent = true
+      await broker.publish('', t.parked(spec.logical), delivery.content, options)
+    },
+
+    list(queue?: string) {
+      return serialized(async () => {
+        const names = queue === undefined ? await catalogNames() : [queue]
+        const letters: DeadLetter[] = []
+        for (const name of names) {
+          await withChannel((ch) =>
+            drain(ch, t.parked(name), async (m) => {
+              const { letter } = toParked(m, name)
+              if (letter) letters.push(letter)
+            }),
+          )
+        }
+        return sortLetters(letters)
+      })
+    },
+
+    replay(ids: readonly string[]) {
+      return serialized(async () => {
+        const byQueue = new Map<string, Set<string>>()
+        for (const id of ids) {
+          const slash = typeof id === 'string' ? id.lastIndexOf('/') : -1
+          if (slash <= 0) continue
+          const name = id.slice(0, slash)
+          byQueue.set(name, (byQueue.get(name) ?? new Set()).add(id))
+        }
+        let replayed = 0
+        for (const [name, wanted] of byQueue) {
+          if (!(await exists(t.parked(name)))) continue
+          await withChannel((ch) =>
+            drain(ch, t.parked(name), async (m) => {
+              const { letter, origin, delivery } = toParked(m, name)
+              if (!letter || !wanted.has(letter.id)) return
+              const options = copyOptions(delivery, { [sourceHeader]: letter.message.source })
+              options.mandatory = true
+              if (!(await broker.publish('', origin, delivery.content, options))) return // origin is gone
+              ch.ack(delivery)
+              wanted.delete(letter.id)
+              replayed++
+            }),
+          )
+        }
+        return replayed
+      })
+    },
+  }
+}

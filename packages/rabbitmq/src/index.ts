@@ -1,0 +1,3 @@
+export { rabbitmqTransport } from './rabbitmq-transport.js'
+export type { RabbitmqTransport, RabbitmqTransportOptions } from './rabbitmq-transport.js'
+export type { QueueType } from './topology.js'

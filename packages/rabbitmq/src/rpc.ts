@@ -1,0 +1,185 @@
+import {
+  ActaError,
+  errorReply,
+  isActaError,
+  prepareOutgoing,
+  replyError,
+  rpcQueue,
+  uuidv7,
+  type IncomingMessage,
+  type OutgoingMessage,
+  type RequestHandler,
+  type RequestOptions,
+} from '@acta/core'
+import type { ConsumeMessage } from 'amqplib'
+import { decode, encode } from './codec.js'
+import type { BrokerConnection } from './connection.js'
+import type { Link } from './link.js'
+import { declareQueue, type Topology } from './topology.js'
+
+interface Waiter {
+  readonly service: string
+  readonly resolve: (reply: IncomingMessage) => void
+  readonly reject: (error: unknown) => void
+  readonly timer: ReturnType<typeof setTimeout>
+}
+
+export interface RpcClient {
+  request(service: string, message: OutgoingMessage, options?: RequestOptions): Promise<IncomingMessage>
+  close(): void
+}
+
+const noop = (): void => undefined
+
+/**
+ * Requests go to the service's durable queue with `expiration` = the timeout, so a request nobody
+ * took in time is dropped by the broker. Replies come back on one exclusive queue per transport
+ * instance (`<prefix>.reply.<id>`), consumed without acks and matched by the reply's causationId
+ * (= the request's messageId). The queue keeps its name across reconnects, so a reply sent after
+ * a reconnect still finds its caller.
+ */
+export function rpcClient(broker: BrokerConnection, t: Topology): RpcClient {
+  const replyQueue = t.replies(uuidv7())
+  const waiting = new Map<string, Waiter>()
+  let listening: { generation: number; ready: Promise<void>; done: boolean } | undefined
+
+  const onReply = (delivery: ConsumeMessage | null): void => {
+    if (delivery === null) {
+      listening = undefined
+      return
+    }
+    const causationId = delivery.properties.headers?.causationId as unknown
+    const waiter = typeof causationId === 'string' ? waiting.get(causationId) : undefined
+    if (!waiter) return
+    waiting.delete(causationId as string)
+    clearTimeout(waiter.timer)
+    try {
+      waiter.resolve(decode(delivery, waiter.service, t.events, 1))
+    } catch (error) {
+      waiter.reject(new ActaError('INTERNAL', 'Unreadable reply', { cause: error }))
+    }
+  }
+
+  const listen = (link: Link, deadline: number): Promise<void> => {
+    if (listening?.generation === link.generation) return listening.ready
+    const ready = (async () => {
+      await broker.declare(
+        'replies',
+        (ch) => ch.assertQueue(replyQueue, { exclusive: true, durable: false, autoDelete: false }),
+        deadline,
+      )
+      const ch = await link.model.createChannel()
+      ch.on('error', noop)
+      ch.on('close', () => {
+        if (listening?.ready === ready) listening = undefined
+      })
+      await ch.consume(replyQueue, onReply, { noAck: true })
+    })()
+    const entry = { generation: link.generation, ready, done: false }
+    listening = entry
+    ready.then(
+      () => void (entry.done = true),
+      () => {
+        if (listening === entry) listening = undefined
+      },
+    )
+    return ready
+  }
+
+  // Replies to requests sent before a reconnect can still arrive: listen again at once.
+  broker.onReconnect((link) => {
+    if (listening !== undefined || waiting.size > 0) listen(link, Date.now() + 10_000).catch(noop)
+  })
+
+  return {
+    async request(service, message, options = {}) {
+      const timeoutMs = options.timeoutMs ?? 5000
+      const prepared = prepareOutgoing(
+        options.headers === undefined
+          ? message
+          : { ...message, headers: { ...message.headers, ...options.headers } },
+      )
+      const id = prepared.headers.messageId
+      const deadline = Date.now() + timeoutMs
+      const reply = new Promise<IncomingMessage>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          if (!waiting.delete(id)) return
+          reject(
+            new ActaError('TIMEOUT', `No reply from ${service} within ${timeoutMs} ms`, {
+              details: { service },
+            }),
+          )
+        }, timeoutMs)
+        waiting.set(id, { service, resolve, reject, timer })
+      })
+      try {
+        const queue = rpcQueue(service)
+        if (!listening?.done || !broker.connected) await listen(await broker.ready(deadline), deadline)
+        await broker.declare(`queue:${t.queue(queue)}`, (ch) => declareQueue(ch, t, queue, 'work'), deadline)
+        const { content, options: publish } = encode(prepared)
+        publish.replyTo = replyQueue
+        publish.expiration = String(timeoutMs)
+        publish.persistent = false
+        await broker.publish('', t.queue(queue), content, publish, Math.max(1, deadline - Date.now()))
+      } catch (error) {
+        const waiter = waiting.get(id)
+        if (waiter) {
+          waiting.delete(id)
+          clearTimeout(waiter.timer)
+          waiter.reject(
+            isActaError(error, 'UNAVAILABLE') && Date.now() >= deadline
+              ? new ActaError('TIMEOUT', `No reply from ${service} within ${timeoutMs} ms`, {
+                  cause: error,
+                  details: { service },
+                })
+              : error,
+          )
+        }
+      }
+      const incoming = await reply
+      const failure = replyError(incoming)
+      if (failure) throw failure
+      return incoming
+    },
+
+    close() {
+      for (const waiter of waiting.values()) {
+        clearTimeout(waiter.timer)
+        waiter.reject(new ActaError('UNAVAILABLE', 'The transport closed'))
+      }
+      waiting.clear()
+    },
+  }
+}
+
+/** Wraps a request handler: its result (or refusal) is published to the caller's reply queue. */
+export function responder(
+  broker: BrokerConnection,
+  handler: RequestHandler,
+): (request: IncomingMessage, delivery: ConsumeMessage) => Promise<void> {
+  return async (request, delivery) => {
+    let reply: OutgoingMessage
+    try {
+      reply = { type: `${request.type}.reply`, data: (await handler(request)) ?? null }
+    } catch (error) {
+      reply = errorReply(request, error)
+    }
+    const replyTo = delivery.properties.replyTo as string | undefined
+    if (!replyTo) return
+    const headers = { correlationId: request.headers.correlationId, causationId: request.headers.messageId }
+    const withHeaders = (m: OutgoingMessage): OutgoingMessage => ({
+      type: m.type,
+      data: m.data,
+      headers: m.headers === undefined ? headers : { ...m.headers, ...headers },
+    })
+    let prepared
+    try {
+      prepared = prepareOutgoing(withHeaders(reply))
+    } catch (error) {
+      prepared = prepareOutgoing(withHeaders(errorReply(request, error)))
+    }
+    const { content, options } = encode(prepared)
+    options.persistent = false
+    await broker.publish('', replyTo, content, options)
+  }
+}
