@@ -203,6 +203,40 @@ export function adapterTests({ fresh, open, ctl }: AdapterTestContext): void {
       expect(got).toEqual(['Second'])
     })
 
+    it('resumes a consumer whose queue was deleted behind its back', async () => {
+      const prefix = fresh()
+      const transport = start(prefix)
+      const got: number[] = []
+      await transport.consume('deleted', (m) => void got.push(m.data as number))
+      const ch = await raw.createChannel()
+      await ch.deleteQueue(`${prefix}.q.deleted`)
+      await ch.close()
+      await sleep(300) // the broker cancels the consumer; it declares the queue again and consumes
+      await transport.send('deleted', { type: 'T', data: 1 })
+      await eventually(() => got.length === 1, 10_000, 'the message after the queue came back')
+    })
+
+    it('retries a failed message of an anonymous broadcast subscriber on its own queue only', async () => {
+      const prefix = fresh()
+      const transport = start(prefix)
+      const flaky: number[] = []
+      const steady: number[] = []
+      await transport.subscribe(
+        ['b.x'],
+        (m) => {
+          flaky.push(m.attempt)
+          if (m.attempt === 1) throw new Error('once')
+        },
+        { retryDelayMs: 20 },
+      )
+      await transport.subscribe(['b.x'], (m) => void steady.push(m.attempt))
+      await transport.publish('b.x', { type: 'B', data: null })
+      await eventually(() => flaky.length === 2, 10_000, 'the retry')
+      await sleep(100)
+      expect(flaky).toEqual([1, 2])
+      expect(steady).toEqual([1])
+    })
+
     it('declares the exchanges again when the events exchange was deleted behind its back', async () => {
       const prefix = fresh()
       const transport = start(prefix)

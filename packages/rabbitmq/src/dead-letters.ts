@@ -131,12 +131,14 @@ export function deadLetterBox(broker: BrokerConnection, t: Topology, timeoutMs: 
     })
   }
 
+  // Stable: letters parked in the same millisecond keep their parked queue's order.
   const sortLetters = (letters: DeadLetter[]): DeadLetter[] =>
-    letters.sort((a, b) => a.failedAt.getTime() - b.failedAt.getTime() || (a.id < b.id ? -1 : 1))
+    letters.sort((a, b) => a.failedAt.getTime() - b.failedAt.getTime())
 
   return {
     async park(spec: ConsumerSpec, delivery, attempts, error, source) {
-      const deadline = Date.now() + timeoutMs
+      const failedAt = Date.now()
+      const deadline = failedAt + timeoutMs
       const waiting = await broker.declare(
         undefined,
         (ch) => declareParked(ch, t, spec.logical, spec.kind),
@@ -155,7 +157,7 @@ export function deadLetterBox(broker: BrokerConnection, t: Topology, timeoutMs: 
         [letterOriginHeader]: t.queue(spec.logical),
         [letterAttemptsHeader]: attempts,
         [letterErrorHeader]: text.length > maxErrorLength ? `${text.slice(0, maxErrorLength)}…` : text,
-        [letterFailedAtHeader]: Date.now(),
+        [letterFailedAtHeader]: failedAt,
         [sourceHeader]: source,
       })
       options.persistent = true
