@@ -9,10 +9,13 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 describe('outbox relay on SQLite and the local transport', () => {
   it('survives kill -9 of the active relay: every event handled, each effect once, in stream order', async () => {
-    const result = await relayKillScenario({
-      databaseUrl: `sqlite:${join(dir, 'acta.db')}`,
-      transportUrl: `sqlite:${join(dir, 'transport.db')}`,
-    })
+    const result = await relayKillScenario(
+      {
+        databaseUrl: `sqlite:${join(dir, 'acta.db')}`,
+        transportUrl: `sqlite:${join(dir, 'transport.db')}`,
+      },
+      { id: 'local' },
+    )
     console.log(
       `relay kill (sqlite + local): ${result.deliveries} deliveries, ${result.duplicatesSkipped} duplicates skipped`,
     )

@@ -34,7 +34,13 @@ function spawnRelay(env: Record<string, string>, owner: string): RelayProcess {
  * middle of the run. Afterwards every appended event reached the consumer group, its effect
  * (recorded through the inbox) happened exactly once, per-stream order held, nothing was parked.
  */
-export async function relayKillScenario(urls: { databaseUrl: string; transportUrl: string }, total = 3000) {
+export async function relayKillScenario(
+  urls: { databaseUrl: string; transportUrl: string },
+  run: { id: string; total?: number },
+) {
+  const total = run.total ?? 3000
+  // a category and a group of this run's own, so a shared broker's other traffic never mixes in
+  const category = `order${run.id}`
   const infra = await openInfrastructure(urls)
   const env = {
     ACTA_DATABASE_URL: urls.databaseUrl,
@@ -47,7 +53,7 @@ export async function relayKillScenario(urls: { databaseUrl: string; transportUr
   let deliveries = 0
   try {
     const consumer = await infra.transport.subscribe(
-      ['#'],
+      [`${category}.#`],
       async (message) => {
         deliveries++
         if (!(await infra.inbox.record('effects', message.headers.messageId))) return
@@ -55,7 +61,7 @@ export async function relayKillScenario(urls: { databaseUrl: string; transportUr
         effects.set(event.eventId, (effects.get(event.eventId) ?? 0) + 1)
         firstVersions.set(event.streamId, [...(firstVersions.get(event.streamId) ?? []), event.streamVersion])
       },
-      { group: 'effects', concurrency: 1 },
+      { group: `effects-${run.id}`, concurrency: 1 },
     )
     await Promise.all(relays.map((r) => r.ready))
     let appended = 0
@@ -63,7 +69,7 @@ export async function relayKillScenario(urls: { databaseUrl: string; transportUr
       while (appended < total) {
         const batch = Math.min(10, total - appended)
         await infra.store.append(
-          `order-${appended % 37}`,
+          `${category}-${appended % 37}`,
           Array.from({ length: batch }, (_, i) => ({ type: 'OrderLine', data: { n: appended + i } })),
         )
         appended += batch

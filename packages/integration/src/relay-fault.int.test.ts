@@ -1,0 +1,49 @@
+import { randomBytes } from 'node:crypto'
+import { serviceGate } from '@acta/testing'
+import amqp from 'amqplib'
+import pg from 'pg'
+import { afterAll, describe, expect, it } from 'vitest'
+import { relayKillScenario } from './relay-scenario.js'
+
+const postgresUrl = process.env.ACTA_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+const amqpUrl = process.env.ACTA_TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672'
+const postgres = await serviceGate('PostgreSQL', async () => {
+  const client = new pg.Client({ connectionString: postgresUrl, connectionTimeoutMillis: 3000 })
+  await client.connect()
+  await client.end()
+})
+const rabbit = await serviceGate('RabbitMQ', async () =>
+  (await amqp.connect(amqpUrl, { timeout: 3000 })).close(),
+)
+const runId = randomBytes(4).toString('hex')
+const schema = `acta_relay_${runId}`
+afterAll(async () => {
+  if (rabbit.available) {
+    const connection = await amqp.connect(amqpUrl)
+    const channel = await connection.createChannel()
+    await channel.deleteQueue(`acta.q.group.effects-${runId}`)
+    await channel.deleteQueue(`acta.parked.group.effects-${runId}`)
+    await connection.close()
+  }
+  if (!postgres.available) return
+  const client = new pg.Client({ connectionString: postgresUrl })
+  await client.connect()
+  await client.query(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(schema)} CASCADE`)
+  await client.end()
+})
+
+describe.skipIf(!postgres.available || !rabbit.available)('outbox relay on PostgreSQL and RabbitMQ', () => {
+  it('survives kill -9 of the active relay: every event handled, each effect once, in stream order', async () => {
+    const result = await relayKillScenario(
+      {
+        databaseUrl: `${postgresUrl}?schema=${schema}`,
+        transportUrl: amqpUrl,
+      },
+      { id: runId },
+    )
+    console.log(
+      `relay kill (postgres + rabbitmq): ${result.deliveries} deliveries, ${result.duplicatesSkipped} duplicates skipped`,
+    )
+    expect(result.deliveries).toBeGreaterThan(0)
+  }, 180_000)
+})
