@@ -299,6 +299,62 @@ export function adapterTests({ fresh, open, ctl }: AdapterTestContext): void {
       expect(handled).toEqual(['fresh'])
     })
 
+    it('follows the AMQP RPC convention, so plain AMQP callers and responders interoperate', async () => {
+      const prefix = fresh()
+      const transport = start(prefix)
+      await transport.respond('acta-side', (m) => ({ echo: m.data }))
+      const ch = await raw.createChannel()
+      const { queue: replyTo } = await ch.assertQueue('', { exclusive: true })
+      const replies: { correlationId: unknown; body: unknown }[] = []
+      await ch.consume(
+        replyTo,
+        (m) =>
+          void (
+            m &&
+            replies.push({
+              correlationId: m.properties.correlationId,
+              body: JSON.parse(m.content.toString()),
+            })
+          ),
+        { noAck: true },
+      )
+      ch.sendToQueue(`${prefix}.q.rpc.acta-side`, Buffer.from('"ping"'), {
+        messageId: 'plain-1',
+        type: 'Ping',
+        replyTo,
+      })
+      await eventually(() => replies.length === 1, 10_000, 'the reply to a plain client')
+      expect(replies[0]).toEqual({ correlationId: 'plain-1', body: { echo: 'ping' } })
+
+      const plain = `${prefix}.q.rpc.plain-side`
+      await ch.assertQueue(plain, { durable: true, arguments: { 'x-queue-type': 'classic' } })
+      await ch.consume(plain, (m) => {
+        if (!m) return
+        ch.sendToQueue(m.properties.replyTo as string, Buffer.from('{"pong":true}'), {
+          correlationId: m.properties.messageId as string,
+          type: 'Pong',
+        })
+        ch.ack(m)
+      })
+      const reply = await transport.request('plain-side', {
+        type: 'Ping',
+        data: null,
+        headers: { correlationId: 'flow-7' },
+      })
+      expect(reply).toMatchObject({ type: 'Pong', data: { pong: true } })
+      const answered = await transport.request('acta-side', {
+        type: 'Ping',
+        data: 1,
+        headers: { messageId: 'req-9', correlationId: 'flow-8' },
+      })
+      expect(answered.headers).toMatchObject({
+        correlationId: 'flow-8',
+        causationId: 'req-9',
+        type: 'Ping.reply',
+      })
+      await ch.close()
+    })
+
     it('lists every queue’s parked messages without losing any, with ids stable across lists', async () => {
       const prefix = fresh()
       const transport = start(prefix)

@@ -30,7 +30,7 @@ export interface RabbitmqTransportOptions {
   prefix?: string
   /** Shown by `rabbitmqctl list_connections` and the management UI. Default `acta`. */
   connectionName?: string
-  /** Type of the durable queues (work, group, subscriber, parked). Default `classic`. */
+  /** Type of the work, group and subscriber queues (parked and retry queues are classic). Default `classic`. */
   queueType?: QueueType
   /** A named broadcast subscriber's queue is deleted after this long without a consumer. Default 7 days. */
   subscriberExpiresMs?: number

@@ -8,14 +8,15 @@ import {
   uuidv7,
   type IncomingMessage,
   type OutgoingMessage,
+  type Prepared,
   type RequestHandler,
   type RequestOptions,
 } from '@acta/core'
-import type { ConsumeMessage } from 'amqplib'
-import { decode, encode } from './codec.js'
+import type { ConsumeMessage, Options } from 'amqplib'
+import { decode, encode, text, type AmqpHeaders } from './codec.js'
 import type { BrokerConnection } from './connection.js'
 import type { Link } from './link.js'
-import { declareQueue, type Topology } from './topology.js'
+import { correlationHeader, declareQueue, type Topology } from './topology.js'
 
 interface Waiter {
   readonly service: string
@@ -34,9 +35,10 @@ const noop = (): void => undefined
 /**
  * Requests go to the service's durable queue with `expiration` = the timeout, so a request nobody
  * took in time is dropped by the broker. Replies come back on one exclusive queue per transport
- * instance (`<prefix>.reply.<id>`), consumed without acks and matched by the reply's causationId
- * (= the request's messageId). The queue keeps its name across reconnects, so a reply sent after
- * a reconnect still finds its caller.
+ * instance (`<prefix>.reply.<id>`), consumed without acks and matched by their `correlation-id`
+ * property, which is the request's messageId (the AMQP RPC convention, so plain AMQP clients and
+ * servers interoperate). The queue keeps its name across reconnects, so a reply sent after a
+ * reconnect still finds its caller.
  */
 export function rpcClient(broker: BrokerConnection, t: Topology): RpcClient {
   const replyQueue = t.replies(uuidv7())
@@ -48,13 +50,23 @@ export function rpcClient(broker: BrokerConnection, t: Topology): RpcClient {
       listening = undefined
       return
     }
-    const causationId = delivery.properties.headers?.causationId as unknown
-    const waiter = typeof causationId === 'string' ? waiting.get(causationId) : undefined
+    const raw: AmqpHeaders = delivery.properties.headers ?? {}
+    const requestId = text(delivery.properties.correlationId) ?? text(raw.causationId)
+    const waiter = requestId === undefined ? undefined : waiting.get(requestId)
     if (!waiter) return
-    waiting.delete(causationId as string)
+    waiting.delete(requestId!)
     clearTimeout(waiter.timer)
     try {
-      waiter.resolve(decode(delivery, waiter.service, t.events, 1))
+      const reply = decode(delivery, waiter.service, t.events, 1)
+      const { correlationId: _requestId, ...headers } = reply.headers
+      const flow = text(raw[correlationHeader])
+      waiter.resolve({
+        ...reply,
+        headers:
+          flow === undefined
+            ? { ...headers, causationId: requestId }
+            : { ...headers, causationId: requestId, correlationId: flow },
+      })
     } catch (error) {
       waiter.reject(new ActaError('INTERNAL', 'Unreadable reply', { cause: error }))
     }
@@ -178,8 +190,24 @@ export function responder(
     } catch (error) {
       prepared = prepareOutgoing(withHeaders(errorReply(request, error)))
     }
-    const { content, options } = encode(prepared)
-    options.persistent = false
-    await broker.publish('', replyTo, content, options)
+    await broker.publish('', replyTo, ...encodeReply(prepared, request.headers.messageId))
   }
+}
+
+/**
+ * A reply on the wire: `correlation-id` = the request's messageId (the handler sees it as the
+ * reply's causationId), the flow's correlationId as header `acta-correlation-id`.
+ */
+function encodeReply(prepared: Prepared, requestId: string): [Buffer, Options.Publish] {
+  const { content, options } = encode(prepared)
+  const headers = (options.headers as AmqpHeaders | undefined) ?? {}
+  if (options.correlationId !== undefined) headers[correlationHeader] = options.correlationId
+  delete options.correlationId
+  if (headers.causationId === requestId && Buffer.byteLength(requestId) <= 255) {
+    delete headers.causationId
+    options.correlationId = requestId
+  }
+  options.headers = Object.keys(headers).length > 0 ? headers : undefined
+  options.persistent = false
+  return [content, options]
 }

@@ -61,7 +61,9 @@ export async function declareQueue(
 
 /**
  * A parked queue lives as long as its origin: for a broadcast subscriber (named or not) it expires
- * like the subscriber's queue, counted from the last park or list.
+ * like the subscriber's queue, counted from the last park or list. Always classic: list and replay
+ * read it with basic.get, and RabbitMQ answers a basic.get on a quorum queue that is still starting
+ * with a connection error (`internal_error ... noproc`), which would take every channel down.
  */
 export async function declareParked(
   ch: Channel,
@@ -69,7 +71,7 @@ export async function declareParked(
   logical: string,
   kind: QueueKind,
 ): Promise<number> {
-  const args = typeArgument(t)
+  const args: Record<string, unknown> = { 'x-queue-type': 'classic' }
   if (kind === 'subscriber' || kind === 'broadcast') args['x-expires'] = t.subscriberExpiresMs
   const ok = await ch.assertQueue(t.parked(logical), { durable: true, arguments: args })
   return ok.messageCount
