@@ -1,5 +1,5 @@
 // Behaviour of the RabbitMQ adapter beyond the conformance suite, registered by the one test file.
-import { uuidv7, type IncomingMessage, type Transport } from '@acta/core'
+import { isActaError, uuidv7, type IncomingMessage, type Transport } from '@acta/core'
 import { eventually, expectActaError, sleep } from '@acta/testing'
 import amqp, { type ChannelModel } from 'amqplib'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -271,6 +271,25 @@ export function adapterTests({ fresh, open, ctl }: AdapterTestContext): void {
         message: { type: 'Garbled', data: 'not json', headers: { messageId: 'g-1' } },
       })
       expect(letters[0]!.error).toMatch(/JSON/)
+    })
+
+    it('refuses invalid options with VALIDATION before connecting', () => {
+      const invalid: Partial<RabbitmqTransportOptions>[] = [
+        { url: 'http://127.0.0.1:5672' },
+        { url: 'not a url' },
+        { prefix: 'has.dot' },
+        { subscriberExpiresMs: 0 },
+        { publishTimeoutMs: -1 },
+      ]
+      for (const options of invalid) {
+        let error: unknown
+        try {
+          open('x', options)
+        } catch (e) {
+          error = e
+        }
+        expect(isActaError(error, 'VALIDATION'), JSON.stringify(options)).toBe(true)
+      }
     })
 
     it('fails a send with UNAVAILABLE once publishTimeoutMs passed without a broker', async () => {

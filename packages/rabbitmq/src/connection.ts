@@ -289,6 +289,10 @@ export class BrokerConnection {
           this.lastError = error
           this.options.onError(error, 'connection')
         })
+        // A resource alarm (memory, disk): publishes wait, and fail with UNAVAILABLE at their deadline.
+        opened.on('blocked', (reason: string) =>
+          this.options.onError(new Error(`RabbitMQ blocked publishing: ${reason}`), 'connection blocked'),
+        )
         if (this.closing) {
           await opened.close().catch(noop)
           break

@@ -160,6 +160,11 @@ export async function startConsumer(context: Context, spec: ConsumerSpec): Promi
       return
     }
     current = session
+    // The channel may have closed while consume was in flight; its close handler saw no session.
+    if (session.closed) {
+      current = undefined
+      void restart()
+    }
   }
 
   async function restart(): Promise<void> {

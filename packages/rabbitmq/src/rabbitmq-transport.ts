@@ -71,10 +71,24 @@ export function rabbitmqTransport(options: RabbitmqTransportOptions): RabbitmqTr
     throw new ValidationError(
       'prefix: 1-40 of A-Z a-z 0-9 _ : - (no dots, it is the first word of every name)',
     )
+  let protocol: string | undefined
   try {
-    new URL(options.url)
+    protocol = new URL(options.url).protocol
   } catch (error) {
     throw new ValidationError('url must be an amqp:// or amqps:// URL', {}, error)
+  }
+  if (protocol !== 'amqp:' && protocol !== 'amqps:')
+    throw new ValidationError('url must be an amqp:// or amqps:// URL')
+  for (const key of [
+    'subscriberExpiresMs',
+    'publishTimeoutMs',
+    'reconnectDelayMs',
+    'maxReconnectDelayMs',
+    'heartbeatSeconds',
+  ] as const) {
+    const value = options[key]
+    if (value !== undefined && !(Number.isSafeInteger(value) && value > 0))
+      throw new ValidationError(`${key} must be a positive integer`)
   }
   const t = topology(prefix, options.queueType ?? 'classic', options.subscriberExpiresMs ?? 7 * 86_400_000)
   const timeoutMs = options.publishTimeoutMs ?? 10_000
