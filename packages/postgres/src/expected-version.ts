@@ -1,23 +1,30 @@
 import type { ExpectedVersion } from '@acta/core'
 
+/** SQL expressions for a stream's state: its version (0 when it has no events) and whether it is soft-deleted. */
+export interface StreamStateSql {
+  readonly version: string
+  readonly deleted: string
+}
+
 /**
- * SQL condition on a stream row aliased `s` that holds exactly when core's `checkExpectedVersion`
- * passes (a missing row counts as version 0, not deleted); `versionParam` is the parameter that
- * carries an exact version. Undefined for `'any'`: no condition.
+ * SQL condition that holds exactly when core's `checkExpectedVersion` passes for a stream in the
+ * given state; `versionParam` is the parameter that carries an exact version. Undefined for
+ * `'any'`: no condition.
  */
 export function expectedVersionCondition(
   expected: ExpectedVersion,
   versionParam: string,
+  state: StreamStateSql,
 ): string | undefined {
   switch (expected) {
     case 'any':
       return undefined
     case 'no-stream':
-      return '(s.version = 0 OR s.deleted)'
+      return `(${state.version} = 0 OR ${state.deleted})`
     case 'stream-exists':
-      return '(s.version > 0 AND NOT s.deleted)'
+      return `(${state.version} > 0 AND NOT ${state.deleted})`
     default:
-      return `s.version = ${versionParam}::bigint`
+      return `${state.version} = ${versionParam}::bigint`
   }
 }
 
@@ -32,9 +39,4 @@ export function expectedVersionKind(
       : expected === 'any'
         ? 'any'
         : 'stream_exists'
-}
-
-/** True when the expectation can be met by a stream that does not exist yet. */
-export function allowsNewStream(expected: ExpectedVersion): boolean {
-  return expected === 'any' || expected === 'no-stream'
 }

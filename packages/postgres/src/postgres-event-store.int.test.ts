@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
-import type { StoredEvent } from '@acta/core'
+import { isActaError, type StoredEvent } from '@acta/core'
 import { collect, eventStoreSuite, eventually, expectActaError, serviceGate, sleep } from '@acta/testing'
 import pg from 'pg'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
@@ -67,13 +67,112 @@ describe.skipIf(!postgres.available)('postgres event store', () => {
       const { rows } = await admin!.query<{ version: number; name: string }>(
         `SELECT version, name FROM ${table(s, 'acta_migrations')} ORDER BY version`,
       )
-      expect(rows.map((r) => r.version)).toEqual([1])
+      expect(rows.map((r) => r.version)).toEqual([1, 2])
       // a restart finds the schema current and changes nothing
       const again = open({ schema: s })
       await again.ready()
       expect((await again.readStream('s-3')).version).toBe(1)
       const after = await admin!.query(`SELECT version FROM ${table(s, 'acta_migrations')}`)
-      expect(after.rows).toHaveLength(1)
+      expect(after.rows).toHaveLength(2)
+    })
+
+    it('migrates a schema 1 database: versions from its events, deleted streams stay deleted until appended to', async () => {
+      // Given: tables and rows as schema 1 wrote them (a stream counter in acta_streams)
+      const s = schema()
+      const q = pg.escapeIdentifier(s)
+      await admin!.query(`
+        CREATE SCHEMA ${q};
+        CREATE TABLE ${q}.acta_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now());
+        INSERT INTO ${q}.acta_migrations (version, name) VALUES (1, 'streams, events, snapshots');
+        CREATE TABLE ${q}.acta_streams (stream_id text PRIMARY KEY, version bigint NOT NULL DEFAULT 0,
+          deleted boolean NOT NULL DEFAULT false, truncate_before bigint, metadata jsonb NOT NULL DEFAULT '{}');
+        CREATE TABLE ${q}.acta_events (global_position bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+          tx_id xid8 NOT NULL DEFAULT pg_current_xact_id(), stream_id text NOT NULL, stream_version bigint NOT NULL,
+          event_id uuid NOT NULL UNIQUE, type text NOT NULL, data jsonb NOT NULL, metadata jsonb NOT NULL,
+          recorded_at timestamptz NOT NULL DEFAULT now(), UNIQUE (stream_id, stream_version));
+        CREATE INDEX acta_events_log_order ON ${q}.acta_events (tx_id, global_position);
+        CREATE TABLE ${q}.acta_snapshots (stream_id text NOT NULL, version bigint NOT NULL, schema_version integer NOT NULL,
+          state jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (stream_id, version));
+        INSERT INTO ${q}.acta_streams (stream_id, version, deleted, truncate_before, metadata) VALUES
+          ('kept', 2, false, NULL, '{}'), ('gone', 3, true, 4, '{"owner":"a"}'), ('empty', 0, false, 2, '{"owner":"b"}');
+        INSERT INTO ${q}.acta_events (stream_id, stream_version, event_id, type, data, metadata)
+          SELECT stream_id, v, gen_random_uuid(), 'E', '{}', '{"schemaVersion":1}'
+          FROM (VALUES ('kept', 2), ('gone', 3)) AS s(stream_id, n), generate_series(1, n) AS v;`)
+
+      // When: the store starts on it
+      const store = open({ schema: s })
+      await store.ready()
+
+      // Then: every stream keeps its version and state, and appends number on
+      expect(await store.streamInfo('kept')).toMatchObject({ version: 2, exists: true, deleted: false })
+      expect(await store.streamInfo('gone')).toMatchObject({
+        version: 3,
+        exists: false,
+        deleted: true,
+        truncateBefore: 4,
+        metadata: { owner: 'a' },
+      })
+      expect(await store.streamInfo('empty')).toMatchObject({
+        version: 0,
+        exists: false,
+        deleted: false,
+        truncateBefore: 2,
+        metadata: { owner: 'b' },
+      })
+      expect((await store.append('kept', [{ type: 'E', data: {} }], { expectedVersion: 2 })).version).toBe(3)
+      await expectActaError(
+        store.append('gone', [{ type: 'E', data: {} }], { expectedVersion: 'stream-exists' }),
+        'CONCURRENCY',
+      )
+      expect(
+        (await store.append('gone', [{ type: 'E', data: {} }], { expectedVersion: 'no-stream' })).version,
+      ).toBe(4)
+      expect((await store.readStream('gone')).events.map((e) => e.streamVersion)).toEqual([4])
+      expect(await store.streamInfo('gone')).toMatchObject({ version: 4, exists: true, deleted: false })
+      const { rows } = await admin!.query<{ version: number }>(
+        `SELECT version FROM ${q}.acta_migrations ORDER BY version`,
+      )
+      expect(rows.map((r) => r.version)).toEqual([1, 2])
+    })
+
+    it('settles appends that race on one stream under its lock, whatever their expectations', async () => {
+      // one-statement appends (exact, any, no-stream) race deciding ones (stream-exists, and every
+      // loser of a race); deletes interleave. Versions stay dense and every success is readable.
+      const s = schema()
+      const store = open({ schema: s })
+      await store.append('hot', [{ type: 'Start', data: {} }])
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 60 }, async (_, i) => {
+          const expectedVersion =
+            i % 4 === 0
+              ? 'stream-exists'
+              : i % 4 === 1
+                ? 'any'
+                : i % 4 === 2
+                  ? 'no-stream'
+                  : (await store.streamInfo('hot')).version
+          if (i % 15 === 14) {
+            await store.deleteStream('hot')
+            return 'deleted'
+          }
+          const events = Array.from({ length: 1 + (i % 3) }, () => ({ type: 'E', data: { i } }))
+          return store.append('hot', events, { expectedVersion })
+        }),
+      )
+      for (const outcome of outcomes) {
+        if (outcome.status === 'rejected') expect(isActaError(outcome.reason, 'CONCURRENCY')).toBe(true)
+      }
+      const appended = outcomes.flatMap((o) =>
+        o.status === 'fulfilled' && typeof o.value !== 'string' ? o.value.events : [],
+      )
+      const { rows } = await admin!.query<{ stream_version: string }>(
+        `SELECT stream_version FROM ${table(s, 'acta_events')} WHERE stream_id = 'hot' ORDER BY stream_version`,
+      )
+      expect(rows.map((r) => Number(r.stream_version))).toEqual(
+        Array.from({ length: appended.length + 1 }, (_, i) => i + 1),
+      )
+      const info = await store.streamInfo('hot')
+      expect(info.version).toBe(appended.length + 1)
     })
 
     it('wakes a subscriber through NOTIFY long before its poll interval', async () => {
@@ -217,8 +316,7 @@ describe.skipIf(!postgres.available)('postgres event store', () => {
         const t2 = await store.append('t2', [{ type: 'T2', data: {} }])
         expect(await store.headPosition()).toBe(0)
         await t1.query(
-          `INSERT INTO ${table(s, 'acta_streams')} (stream_id, version) VALUES ('t1', 1);
-           INSERT INTO ${table(s, 'acta_events')} (stream_id, stream_version, event_id, type, data, metadata)
+          `INSERT INTO ${table(s, 'acta_events')} (stream_id, stream_version, event_id, type, data, metadata)
            VALUES ('t1', 1, gen_random_uuid(), 'T1', '{}', '{"schemaVersion":1}')`,
         )
         await t1.query('COMMIT')

@@ -34,6 +34,19 @@ export function toStoredEvent(row: EventRow): StoredEvent {
 }
 
 /**
+ * One row: the state of stream $1. Its version is its newest event's (0 without events), read from
+ * the (stream_id, stream_version) index; acta_streams holds a row only for a stream that was
+ * deleted, truncated or given metadata. A stream is deleted while its version is still the one it
+ * was deleted at: appending to it again un-deletes it without writing acta_streams.
+ */
+export function streamStateSql(t: Tables): string {
+  return `SELECT v.version, coalesce(s.deleted_version >= v.version, false) AS deleted, s.truncate_before,
+      s.metadata
+    FROM (SELECT coalesce(max(x.stream_version), 0) AS version FROM ${t.events} x WHERE x.stream_id = $1) v
+    LEFT JOIN ${t.streams} s ON s.stream_id = $1`
+}
+
+/**
  * Rows visible to log readers: written by transactions older than every transaction still running
  * (`tx_id < xmin`). Those transactions have all ended, so no row can later appear before them in
  * (tx_id, global_position) order: the log order. Positions are taken at insert but committed in any
@@ -83,15 +96,14 @@ export function logReader(t: Tables): LogReader {
   const headSql = `SELECT e.global_position FROM ${t.events} e WHERE ${visible('e')}
     ORDER BY e.tx_id DESC, e.global_position DESC LIMIT 1`
   const streamSql = (backwards: boolean): string => `
-    SELECT s.version AS current_version, s.deleted AS current_deleted, e.*
-    FROM ${t.streams} s LEFT JOIN LATERAL (
+    SELECT c.version AS current_version, c.deleted AS current_deleted, e.*
+    FROM (${streamStateSql(t)}) c LEFT JOIN LATERAL (
       SELECT ${eventColumns('x')} FROM ${t.events} x
-      WHERE x.stream_id = s.stream_id AND NOT s.deleted
-        AND x.stream_version >= coalesce(s.truncate_before, 0)
+      WHERE x.stream_id = $1 AND NOT c.deleted
+        AND x.stream_version >= coalesce(c.truncate_before, 0)
         AND x.stream_version ${backwards ? '<=' : '>='} $2
       ORDER BY x.stream_version ${backwards ? 'DESC' : 'ASC'} LIMIT $3
-    ) e ON true
-    WHERE s.stream_id = $1`
+    ) e ON true`
   const forwardsSql = streamSql(false)
   const backwardsSql = streamSql(true)
 
@@ -134,8 +146,7 @@ export function logReader(t: Tables): LogReader {
         text: backwards ? backwardsSql : forwardsSql,
         values: [streamId, from, options.limit ?? null],
       })
-      const first = rows[0]
-      if (!first) return { streamId, events: [], version: 0, exists: false }
+      const first = rows[0]!
       const version = Number(first.current_version)
       if (first.current_deleted) return { streamId, events: [], version, exists: false }
       const events = first.event_id === null ? [] : rows.map((row) => toStoredEvent(row as EventRow))

@@ -11,6 +11,8 @@ export interface Tables {
   readonly events: string
   readonly snapshots: string
   readonly migrations: string
+  /** The plpgsql append that decides under the stream's lock (schema 2). */
+  readonly appendFunction: string
   /** NOTIFY channel (a plain string; quote it for LISTEN). */
   readonly channel: string
   /** Prefix of prepared statement names, unique per schema so stores on one pool never clash. */
@@ -18,6 +20,11 @@ export interface Tables {
 }
 
 const maxIdentifierBytes = 63
+
+/** The text of a stream's advisory lock (hashed with hashtextextended): appends that decide and deletes queue on it. */
+export function streamLockKey(t: Tables, streamId: string): string {
+  return `acta:${t.schema}:${streamId}`
+}
 
 export function tables(schema: string): Tables {
   if (typeof schema !== 'string' || schema.length === 0 || schema.includes('\0')) {
@@ -36,6 +43,7 @@ export function tables(schema: string): Tables {
     events: `${q}.acta_events`,
     snapshots: `${q}.acta_snapshots`,
     migrations: `${q}.acta_migrations`,
+    appendFunction: `${q}.acta_append`,
     channel: Buffer.byteLength(readable) <= maxIdentifierBytes ? readable : `acta:${hash.slice(0, 32)}`,
     statementPrefix: `acta_${hash.slice(0, 12)}_`,
   }
@@ -82,7 +90,78 @@ const migrations: readonly Migration[] = [
         PRIMARY KEY (stream_id, version)
       );`,
   },
+  {
+    version: 2,
+    name: 'stream version from events; acta_streams only for deletes, truncation, metadata',
+    // An append no longer writes acta_streams: a stream's version is its newest event's, read from
+    // the (stream_id, stream_version) index, and "deleted" is derived: the stream was soft-deleted at
+    // deleted_version and nothing was appended since. Dropping the old columns makes processes still
+    // on schema 1 fail instead of numbering from a counter nobody keeps any more.
+    sql: (t) => `
+      ALTER TABLE ${t.streams} ADD COLUMN deleted_version bigint;
+      UPDATE ${t.streams} SET deleted_version = version WHERE deleted AND version > 0;
+      ALTER TABLE ${t.streams} DROP COLUMN version, DROP COLUMN deleted;
+      ${appendFunctionSql(t)}`,
+  },
 ]
+
+/**
+ * The append that decides under the stream's advisory lock: each statement of a plpgsql function
+ * takes a new snapshot, so the version and deleted state it reads after the lock are current. Used
+ * for 'stream-exists' and whenever the one-statement append was refused or lost a race.
+ * Returns the stream's version before the append and, when it appended, the first new version,
+ * the recording time and the positions (comma-separated, in version order); NULLs when refused.
+ * Part of migration 2: a change to it is a new migration (CREATE OR REPLACE FUNCTION).
+ */
+function appendFunctionSql(t: Tables): string {
+  const body = `
+    DECLARE
+      current_version bigint;
+      deleted boolean;
+      allowed boolean;
+    BEGIN
+      PERFORM pg_advisory_xact_lock(hashtextextended(p_lock_key, 0));
+      SELECT coalesce(max(x.stream_version), 0) INTO current_version FROM ${t.events} x
+        WHERE x.stream_id = p_stream_id;
+      SELECT coalesce(bool_or(s.deleted_version >= current_version), false) INTO deleted FROM ${t.streams} s
+        WHERE s.stream_id = p_stream_id;
+      allowed := coalesce(CASE p_expected
+        WHEN 'any' THEN true
+        WHEN 'no-stream' THEN current_version = 0 OR deleted
+        WHEN 'stream-exists' THEN current_version > 0 AND NOT deleted
+        WHEN 'exact' THEN current_version = p_version
+      END, false);
+      IF NOT allowed THEN
+        RETURN QUERY SELECT current_version, NULL::bigint, NULL::timestamptz, NULL::text;
+        RETURN;
+      END IF;
+      RETURN QUERY
+        WITH e AS (
+          INSERT INTO ${t.events} AS ev (stream_id, stream_version, event_id, type, data, metadata)
+          SELECT p_stream_id, current_version + i.ord, i.id, i.type, i.data::jsonb, i.metadata::jsonb
+          FROM unnest(p_ids, p_types, p_data, p_metadata) WITH ORDINALITY AS i(id, type, data, metadata, ord)
+          ORDER BY i.ord
+          RETURNING ev.stream_version, ev.recorded_at, ev.global_position
+        )
+        SELECT current_version, min(e.stream_version), min(e.recorded_at),
+          string_agg(e.global_position::text, ',' ORDER BY e.stream_version) FROM e;
+    END`
+  const tag = dollarTag(body)
+  return `
+    CREATE FUNCTION ${t.appendFunction}(
+      p_stream_id text, p_lock_key text, p_ids uuid[], p_types text[], p_data text[], p_metadata text[],
+      p_expected text, p_version bigint
+    ) RETURNS TABLE (out_previous_version bigint, out_first_version bigint, out_recorded_at timestamptz, out_positions text)
+    LANGUAGE plpgsql VOLATILE AS ${tag}${body}${tag};`
+}
+
+/** A dollar-quote tag that does not occur in `body` (schema names are free text). */
+function dollarTag(body: string): string {
+  for (let i = 0; ; i++) {
+    const tag = `$acta${i || ''}$`
+    if (!body.includes(tag)) return tag
+  }
+}
 
 /** The schema version this code writes; the migrations table records what a database holds. */
 export const latestSchemaVersion = migrations[migrations.length - 1]!.version
@@ -91,7 +170,7 @@ export const latestSchemaVersion = migrations[migrations.length - 1]!.version
  * Creates the schema and tables, or brings them up to {@link latestSchemaVersion}. Safe when many
  * processes start at once: the work runs in one transaction under a transaction-level advisory
  * lock (no session state, so it works behind a transaction-mode pooler). A database already at a
- * newer version is left alone: migrations only add.
+ * newer version is left alone.
  */
 export async function migrate(pool: PostgresPool, t: Tables): Promise<void> {
   try {

@@ -1,79 +1,100 @@
 import { checkExpectedVersion } from '@acta/core'
 import type { ExpectedVersion, StreamInfo } from '@acta/core'
 import { expectedVersionCondition, expectedVersionKind } from './expected-version.js'
-import type { PostgresQueryable } from './pool.js'
-import type { Tables } from './schema.js'
+import type { PostgresPool, PostgresQueryable } from './pool.js'
+import { streamStateSql } from './read.js'
+import { streamLockKey, type Tables } from './schema.js'
 
 interface StreamRow {
   version: string
   deleted: boolean
   truncate_before: string | null
-  metadata: string
+  metadata: string | null
 }
 
 export interface StreamCommands {
   streamInfo(db: PostgresQueryable, streamId: string): Promise<StreamInfo>
-  deleteStream(db: PostgresQueryable, streamId: string, expected: ExpectedVersion): Promise<void>
+  deleteStream(pool: PostgresPool, streamId: string, expected: ExpectedVersion): Promise<void>
   truncateStream(db: PostgresQueryable, streamId: string, before: number): Promise<void>
   setStreamMetadata(db: PostgresQueryable, streamId: string, metadataJson: string): Promise<void>
 }
 
-/** Stream-level operations on acta_streams; each is a single statement. */
+/** Stream-level operations; only these write acta_streams. */
 export function streamCommands(t: Tables): StreamCommands {
-  const infoSql = `SELECT version, deleted, truncate_before, metadata::text AS metadata FROM ${t.streams} WHERE stream_id = $1`
-  // a recreated stream shows only its new events: everything up to the deleted version is truncated
-  const deleteSql = (expected: ExpectedVersion): string =>
-    `UPDATE ${t.streams} AS s SET deleted = true, truncate_before = s.version + 1
-    WHERE s.stream_id = $1 AND s.version > 0 ${condition(expected)} RETURNING s.version`
-  const condition = (expected: ExpectedVersion): string => {
-    const sql = expectedVersionCondition(expected, '$2')
-    return sql ? `AND ${sql}` : ''
+  const infoSql = `SELECT c.version, c.deleted, c.truncate_before, c.metadata::text AS metadata
+    FROM (${streamStateSql(t)}) c`
+  // Runs after the stream's advisory lock, in its own statement (so with a fresh snapshot): the
+  // lock queues it with the appends that decide under it ('stream-exists'). A recreated stream
+  // shows only its new events: everything up to the deleted version is truncated.
+  const deleteSql = (expected: ExpectedVersion): string => {
+    const condition = expectedVersionCondition(expected, '$2', { version: 'c.version', deleted: 'c.deleted' })
+    return `
+      WITH c AS MATERIALIZED (${streamStateSql(t)}),
+      d AS (
+        INSERT INTO ${t.streams} AS s (stream_id, deleted_version, truncate_before)
+        SELECT $1, c.version, c.version + 1 FROM c WHERE c.version > 0 ${condition ? `AND ${condition}` : ''}
+        ON CONFLICT (stream_id) DO UPDATE
+          SET deleted_version = excluded.deleted_version, truncate_before = excluded.truncate_before
+        RETURNING 1
+      )
+      SELECT c.version, c.deleted, EXISTS (SELECT FROM d) AS done FROM c`
   }
   const truncateSql = `INSERT INTO ${t.streams} (stream_id, truncate_before) VALUES ($1, $2)
     ON CONFLICT (stream_id) DO UPDATE SET truncate_before = excluded.truncate_before`
   const metadataSql = `INSERT INTO ${t.streams} (stream_id, metadata) VALUES ($1, $2::jsonb)
     ON CONFLICT (stream_id) DO UPDATE SET metadata = excluded.metadata`
 
-  async function row(db: PostgresQueryable, streamId: string): Promise<StreamRow | undefined> {
-    const { rows } = await db.query<StreamRow>({
-      name: `${t.statementPrefix}stream_info`,
-      text: infoSql,
-      values: [streamId],
-    })
-    return rows[0]
-  }
-
   return {
     async streamInfo(db, streamId) {
-      const found = await row(db, streamId)
-      const version = Number(found?.version ?? 0)
-      const deleted = found?.deleted ?? false
+      const { rows } = await db.query<StreamRow>({
+        name: `${t.statementPrefix}stream_info`,
+        text: infoSql,
+        values: [streamId],
+      })
+      const found = rows[0]!
+      const version = Number(found.version)
       return {
         streamId,
         version,
-        exists: version > 0 && !deleted,
-        deleted,
-        truncateBefore: found?.truncate_before == null ? undefined : Number(found.truncate_before),
-        metadata: found ? (JSON.parse(found.metadata) as Record<string, unknown>) : {},
+        exists: version > 0 && !found.deleted,
+        deleted: found.deleted,
+        truncateBefore: found.truncate_before == null ? undefined : Number(found.truncate_before),
+        metadata: found.metadata == null ? {} : (JSON.parse(found.metadata) as Record<string, unknown>),
       }
     },
 
-    async deleteStream(db, streamId, expected) {
-      const query = {
-        name: `${t.statementPrefix}delete_stream_${expectedVersionKind(expected)}`,
-        text: deleteSql(expected),
-        values: typeof expected === 'number' ? [streamId, expected] : [streamId],
+    async deleteStream(pool, streamId, expected) {
+      const client = await pool.connect()
+      let broken: Error | undefined
+      let state: { version: string; deleted: boolean; done: boolean }
+      try {
+        await client.query({ text: 'BEGIN' })
+        try {
+          await client.query({
+            name: `${t.statementPrefix}stream_lock`,
+            text: 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))',
+            values: [streamLockKey(t, streamId)],
+          })
+          const { rows } = await client.query<typeof state>({
+            name: `${t.statementPrefix}delete_stream_${expectedVersionKind(expected)}`,
+            text: deleteSql(expected),
+            values: typeof expected === 'number' ? [streamId, expected] : [streamId],
+          })
+          await client.query({ text: 'COMMIT' })
+          state = rows[0]!
+        } catch (error) {
+          await client.query({ text: 'ROLLBACK' }).catch((rollbackError: unknown) => {
+            broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError))
+          })
+          throw error
+        }
+      } finally {
+        client.release(broken)
       }
-      for (;;) {
-        const { rows } = await db.query(query)
-        if (rows.length > 0) return
-        // Nothing deleted: either the expectation failed (throw with the actual version), or the
-        // stream has no events (nothing to delete), or it moved on in between (try again).
-        const found = await row(db, streamId)
-        const state = { version: Number(found?.version ?? 0), deleted: found?.deleted ?? false }
-        checkExpectedVersion(streamId, expected, state)
-        if (state.version === 0) return
-      }
+      // nothing written: the expectation failed (this throws with the actual version), or the
+      // stream has no events (nothing to delete)
+      if (!state.done)
+        checkExpectedVersion(streamId, expected, { version: Number(state.version), deleted: state.deleted })
     },
 
     async truncateStream(db, streamId, before) {
