@@ -3,7 +3,7 @@ import { isActaError, uuidv7, type IncomingMessage, type Transport } from '@acta
 import { eventually, expectActaError, sleep } from '@acta/testing'
 import amqp, { type ChannelModel } from 'amqplib'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { rabbitmqctl, testUrl } from './broker.fixture.js'
+import { closeConnections, rabbitmqctl, testUrl } from './broker.fixture.js'
 import type { RabbitmqTransport, RabbitmqTransportOptions } from './index.js'
 
 export interface AdapterTestContext {
@@ -53,7 +53,7 @@ export function adapterTests({ fresh, open, ctl }: AdapterTestContext): void {
     }
     beforeAll(async () => {
       raw = await amqp.connect(testUrl)
-      raw.on('error', () => undefined) // the reconnect test closes every connection, this one too
+      raw.on('error', () => undefined)
     })
     afterAll(async () => raw.close().catch(() => undefined))
     afterEach(async () => {
@@ -401,7 +401,7 @@ export function adapterTests({ fresh, open, ctl }: AdapterTestContext): void {
       )
     })
 
-    it('re-sends a request and resumes consuming after the broker closed every connection', async () => {
+    it('resumes consuming and answering after the broker closed its connection', async () => {
       if (!ctl) return
       const prefix = fresh()
       const errors: string[] = []
@@ -411,7 +411,7 @@ export function adapterTests({ fresh, open, ctl }: AdapterTestContext): void {
       await transport.respond('echo', (m) => m.data)
       await transport.send('resume', { type: 'T', data: 1 })
       await eventually(() => got.length === 1, 10_000, 'first')
-      await rabbitmqctl('close_all_connections', 'test: forced close')
+      expect(await closeConnections(prefix, 'test: forced close')).toBe(1)
       await transport.send('resume', { type: 'T', data: 2 })
       await eventually(() => got.length === 2, 10_000, 'second, after the reconnect')
       expect((await transport.request('echo', { type: 'E', data: 'x' })).data).toBe('x')

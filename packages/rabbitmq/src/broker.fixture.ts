@@ -63,6 +63,17 @@ export async function sweep(prefix: string): Promise<number> {
   return queues.length + exchanges.length
 }
 
+/** Closes, from the broker's side, every connection whose client named itself `connectionName`. */
+export async function closeConnections(connectionName: string, reason: string): Promise<number> {
+  const out = await rabbitmqctl('list_connections', 'pid', 'client_properties', '--no-table-headers')
+  const mine = out
+    .split('\n')
+    .filter((line) => line.includes(`{"connection_name",${JSON.stringify(connectionName)}}`))
+    .map((line) => line.split('\t')[0]!)
+  for (const pid of mine) await rabbitmqctl('close_connection', pid, reason)
+  return mine.length
+}
+
 /** Stops the broker's application, runs `whileDown`, and always starts it again. */
 export async function withBrokerStopped(whileDown: () => Promise<void>): Promise<void> {
   await rabbitmqctl('stop_app')
