@@ -18,7 +18,10 @@ export async function rabbitmqctl(...args: string[]): Promise<string> {
   return stdout
 }
 
+/** rabbitmqctl works here and controls the broker under test (the test URL names this machine). */
 export async function hasRabbitmqctl(): Promise<boolean> {
+  const host = new URL(testUrl).hostname
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(host)) return false
   return rabbitmqctl('ping').then(
     () => true,
     () => false,
