@@ -104,10 +104,11 @@ export function memoryTransport(): Transport {
 
   async function deliver(q: Queue, consumer: QueueConsumer, pending: Pending): Promise<void> {
     consumer.inFlight++
-    const { type, data, headers } = pending.message
+    const { type, body, headers } = pending.message
+    // each delivery gets its own copy, as it would off a wire
     const incoming: IncomingMessage = {
       type,
-      data,
+      data: JSON.parse(body),
       headers,
       attempt: pending.attempt,
       source: pending.source,
@@ -266,7 +267,7 @@ export function memoryTransport(): Transport {
           })
           waiter.resolve({
             type: prepared.type,
-            data: prepared.data,
+            data: JSON.parse(prepared.body),
             headers: prepared.headers,
             attempt: 1,
             source: service,

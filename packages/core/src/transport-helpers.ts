@@ -9,7 +9,7 @@ import type {
   SubscribeTopicsOptions,
 } from './transport.js'
 
-/** A validated outgoing message: headers complete, data serialized once (`body`) and copied. */
+/** A validated outgoing message: headers complete, data serialized once (`body`); `data` is the caller's, not a copy. */
 export interface Prepared {
   readonly type: string
   readonly data: unknown
@@ -55,7 +55,7 @@ export function prepareOutgoing(message: OutgoingMessage): Prepared {
   const body = toJson(message.data === undefined ? null : message.data, `${type} message data`)
   return {
     type,
-    data: JSON.parse(body),
+    data: message.data === undefined ? null : message.data,
     headers: { ...complete, messageId, type },
     body,
   }
