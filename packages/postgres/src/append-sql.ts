@@ -10,9 +10,9 @@ export interface AppendStatement {
 /**
  * The one-statement append for an expectation and batch shape, or undefined for 'stream-exists'
  * (see {@link decideStatement}). Parameters: $1 stream id, $2..$5 event id, type, data and metadata
- * (arrays when `many`), and $6 the version when the expectation is exact. Returns the first new
- * version, the recording time and the positions (comma-separated when `many`); no row, or a row of
- * NULLs when `many`, when it was refused.
+ * (arrays when `many`), and $6 the version when the expectation is exact. Returns the recording
+ * time, the positions (comma-separated when `many`) and, unless the expectation is exact (then it
+ * is known), the first new version; no row, or a row of NULLs when `many`, when it was refused.
  *
  * It writes only acta_events, and its INSERT numbers on from the newest version it sees. The
  * unique (stream_id, stream_version) index is the guard: an append that raced another one for the
@@ -53,12 +53,13 @@ export function appendStatement(
         ORDER BY i.ord
         RETURNING global_position, stream_version, recorded_at
       )
-      SELECT min(stream_version) AS stream_version, min(recorded_at) AS recorded_at,
-        string_agg(global_position::text, ',' ORDER BY stream_version) AS global_position FROM e`
+      SELECT min(recorded_at) AS recorded_at,
+        string_agg(global_position::text, ',' ORDER BY stream_version) AS global_position
+        ${exact ? '' : ', min(stream_version) AS stream_version'} FROM e`
     : `${insert}
       SELECT $1::text, ${next('1')}, $2::uuid, $3::text, $4::jsonb, $5::jsonb ${current}
       ${where}
-      RETURNING stream_version, recorded_at, global_position`
+      RETURNING recorded_at, global_position ${exact ? '' : ', stream_version'}`
   return {
     name: `${t.statementPrefix}append_${expectedVersionKind(expected)}_${many ? 'many' : 'one'}`,
     text,

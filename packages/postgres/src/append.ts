@@ -13,8 +13,8 @@ export interface AppendContext {
 }
 
 interface AppendedRow {
-  /** The first event's version. */
-  stream_version: string | null
+  /** The first event's version (absent when the expectation was an exact version: it is known). */
+  stream_version?: string | null
   recorded_at: Date | string | null
   /** One position, or comma-separated positions in version order. */
   global_position: string | null
@@ -185,8 +185,8 @@ export function appender(context: AppendContext): Appender {
 }
 
 function appended(prepared: PreparedAppend, row: AppendedRow): AppendResult {
-  const { streamId, events } = prepared
-  const firstVersion = Number(row.stream_version)
+  const { streamId, expectedVersion, events } = prepared
+  const firstVersion = typeof expectedVersion === 'number' ? expectedVersion + 1 : Number(row.stream_version)
   const recordedAt = row.recorded_at instanceof Date ? row.recorded_at : new Date(row.recorded_at!)
   const positions = events.length > 1 ? row.global_position!.split(',') : [row.global_position!]
   const stored: StoredEvent[] = new Array<StoredEvent>(events.length)
