@@ -1,9 +1,9 @@
 import type { CheckpointStore, InboxStore, LeaseStore } from '@acta/core'
 import { ValidationError } from '@acta/core'
 import pg from 'pg'
-import type { PostgresPool, PostgresQueryable } from './pool.js'
-import { tables as storeTables } from './schema.js'
-import { sqlState, translateError } from './translate-error.js'
+import type { PostgresPool } from './pool.js'
+import { runMigrations, tables as storeTables } from './schema.js'
+import { translateError } from './translate-error.js'
 
 export interface PostgresCoordinationOptions {
   connectionString?: string
@@ -79,8 +79,13 @@ export function postgresCoordination(options: PostgresCoordinationOptions): Post
   ownPool?.on('error', () => undefined)
   const pool: PostgresPool = options.pool ?? ownPool!
   let migrating: Promise<void> | undefined
+  const plan = {
+    schema: q.schema,
+    ledger: q.migrations,
+    migrations: migrations.map((m) => ({ ...m, sql: m.sql(q) })),
+  }
   const ready = () =>
-    (migrating ??= migrate(pool, q).catch((error: unknown) => {
+    (migrating ??= runMigrations(pool, plan).catch((error: unknown) => {
       migrating = undefined
       throw translateError(error, { schema: q.schema, operation: 'migrate' })
     }))
@@ -181,55 +186,5 @@ export function postgresCoordination(options: PostgresCoordinationOptions): Post
     async close() {
       await ownPool?.end()
     },
-  }
-}
-
-async function migrate(pool: PostgresPool, q: Names): Promise<void> {
-  const latest = migrations[migrations.length - 1]!.version
-  if ((await recorded(pool, q)) >= latest) return
-  const client = await pool.connect()
-  try {
-    await client.query({ text: 'BEGIN' })
-    await client.query({
-      text: 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))',
-      values: [`acta.migrate:${q.schema}`],
-    })
-    const found = await client.query({
-      text: 'SELECT 1 FROM pg_namespace WHERE nspname = $1',
-      values: [q.schema],
-    })
-    if (found.rows.length === 0)
-      await client.query({ text: `CREATE SCHEMA ${pg.escapeIdentifier(q.schema)}` })
-    await client.query({
-      text: `CREATE TABLE IF NOT EXISTS ${q.migrations} (
-        version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
-    })
-    const current = await recorded(client, q)
-    for (const migration of migrations) {
-      if (migration.version <= current) continue
-      await client.query({ text: migration.sql(q) })
-      await client.query({
-        text: `INSERT INTO ${q.migrations} (version, name) VALUES ($1, $2)`,
-        values: [migration.version, migration.name],
-      })
-    }
-    await client.query({ text: 'COMMIT' })
-    client.release()
-  } catch (error) {
-    await client.query({ text: 'ROLLBACK' }).catch(() => undefined)
-    client.release(true)
-    throw error
-  }
-}
-
-async function recorded(db: PostgresQueryable, q: Names): Promise<number> {
-  try {
-    const { rows } = await db.query<{ version: number | null }>({
-      text: `SELECT max(version) AS version FROM ${q.migrations}`,
-    })
-    return rows[0]?.version ?? 0
-  } catch (error) {
-    if (sqlState(error) === '42P01' || sqlState(error) === '3F000') return 0
-    throw error
   }
 }

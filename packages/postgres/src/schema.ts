@@ -172,36 +172,54 @@ export const latestSchemaVersion = migrations[migrations.length - 1]!.version
  * lock (no session state, so it works behind a transaction-mode pooler). A database already at a
  * newer version is left alone.
  */
-export async function migrate(pool: PostgresPool, t: Tables): Promise<void> {
+export function migrate(pool: PostgresPool, t: Tables): Promise<void> {
+  return runMigrations(pool, {
+    schema: t.schema,
+    ledger: t.migrations,
+    migrations: migrations.map((m) => ({ ...m, sql: m.sql(t) })),
+  })
+}
+
+/** An append-only list of steps recorded in its own ledger table (quoted, schema-qualified). */
+export interface MigrationPlan {
+  readonly schema: string
+  readonly ledger: string
+  readonly migrations: readonly { version: number; name: string; sql: string }[]
+}
+
+/** Applies a plan's missing steps; shared by the event store and the coordination tables. */
+export async function runMigrations(pool: PostgresPool, plan: MigrationPlan): Promise<void> {
+  const latest = plan.migrations[plan.migrations.length - 1]!.version
   try {
-    if ((await recordedVersion(pool, t)) >= latestSchemaVersion) return
+    if ((await recordedVersion(pool, plan.ledger)) >= latest) return
     const client = await pool.connect()
     let failed: unknown
     try {
       await client.query({ text: 'BEGIN' })
       await client.query({
         text: 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))',
-        values: [`acta.migrate:${t.schema}`],
+        values: [`acta.migrate:${plan.schema}`],
       })
       const found = await client.query({
         text: 'SELECT 1 FROM pg_namespace WHERE nspname = $1',
-        values: [t.schema],
+        values: [plan.schema],
       })
       // checked first: CREATE SCHEMA IF NOT EXISTS needs the CREATE privilege even when the schema exists
-      if (found.rows.length === 0) await client.query({ text: `CREATE SCHEMA ${escapeIdentifier(t.schema)}` })
+      if (found.rows.length === 0)
+        await client.query({ text: `CREATE SCHEMA ${escapeIdentifier(plan.schema)}` })
       await client.query({
-        text: `CREATE TABLE IF NOT EXISTS ${t.migrations} (
+        text: `CREATE TABLE IF NOT EXISTS ${plan.ledger} (
           version integer PRIMARY KEY,
           name text NOT NULL,
           applied_at timestamptz NOT NULL DEFAULT now()
         )`,
       })
-      const current = await recordedVersion(client, t)
-      for (const migration of migrations) {
+      const current = await recordedVersion(client, plan.ledger)
+      for (const migration of plan.migrations) {
         if (migration.version <= current) continue
-        await client.query({ text: migration.sql(t) })
+        await client.query({ text: migration.sql })
         await client.query({
-          text: `INSERT INTO ${t.migrations} (version, name) VALUES ($1, $2)`,
+          text: `INSERT INTO ${plan.ledger} (version, name) VALUES ($1, $2)`,
           values: [migration.version, migration.name],
         })
       }
@@ -214,14 +232,14 @@ export async function migrate(pool: PostgresPool, t: Tables): Promise<void> {
       client.release(failed instanceof Error && sqlState(failed) === undefined ? failed : undefined)
     }
   } catch (error) {
-    throw translateError(error, { schema: t.schema, operation: 'migrate' })
+    throw translateError(error, { schema: plan.schema, operation: 'migrate' })
   }
 }
 
-async function recordedVersion(db: PostgresQueryable, t: Tables): Promise<number> {
+async function recordedVersion(db: PostgresQueryable, ledger: string): Promise<number> {
   try {
     const { rows } = await db.query<{ version: number | null }>({
-      text: `SELECT max(version) AS version FROM ${t.migrations}`,
+      text: `SELECT max(version) AS version FROM ${ledger}`,
     })
     return rows[0]?.version ?? 0
   } catch (error) {
