@@ -38,7 +38,10 @@ export const bankAccount: Decider<AccountCommand, AccountEvent, Account> = {
     if (!(command.data.amount > 0)) throw new ActaError('VALIDATION', 'The amount must be positive')
     if (command.type === 'Deposit') return { type: 'MoneyDeposited', data: command.data }
     if (command.data.amount > state.balance) {
-      throw new ActaError('CONFLICT', `Insufficient funds: balance ${state.balance}, asked ${command.data.amount}`)
+      throw new ActaError(
+        'CONFLICT',
+        `Insufficient funds: balance ${state.balance}, asked ${command.data.amount}`,
+      )
     }
     return { type: 'MoneyWithdrawn', data: command.data }
   },

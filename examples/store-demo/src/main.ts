@@ -5,11 +5,18 @@ import { postgresEventStore } from '@acta/postgres'
 import { sqliteEventStore } from '@acta/sqlite'
 import { bankAccount, type AccountCommand } from './bank-account.js'
 
-function openStore(url = process.env.ACTA_DATABASE_URL ?? 'sqlite:.acta/acta.db'): { store: EventStore; label: string } {
+function openStore(url = process.env.ACTA_DATABASE_URL ?? 'sqlite:.acta/acta.db'): {
+  store: EventStore
+  label: string
+} {
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
-    return { store: postgresEventStore({ connectionString: url }), label: url.replace(/\/\/[^@/]*@/, '//***@') }
+    return {
+      store: postgresEventStore({ connectionString: url }),
+      label: url.replace(/\/\/[^@/]*@/, '//***@'),
+    }
   }
-  if (url.startsWith('sqlite:')) return { store: sqliteEventStore({ path: url.slice('sqlite:'.length) }), label: url }
+  if (url.startsWith('sqlite:'))
+    return { store: sqliteEventStore({ path: url.slice('sqlite:'.length) }), label: url }
   throw new Error(`ACTA_DATABASE_URL must start with sqlite: or postgres://, got ${url}`)
 }
 
@@ -20,7 +27,9 @@ const head = await store.headPosition()
 const live = store.subscribe({ after: head })
 const printing = (async () => {
   for await (const event of live) {
-    console.log(`  live  #${event.globalPosition}  ${event.streamId}@${event.streamVersion}  ${event.type}  ${JSON.stringify(event.data)}`)
+    console.log(
+      `  live  #${event.globalPosition}  ${event.streamId}@${event.streamVersion}  ${event.type}  ${JSON.stringify(event.data)}`,
+    )
   }
 })()
 
@@ -43,7 +52,9 @@ const commands: AccountCommand[] = [
 for (const command of commands) {
   const result = await handle(command)
   if (result.ok) {
-    console.log(`${command.type.padEnd(12)} ok      version ${result.version}, balance ${result.state.balance}`)
+    console.log(
+      `${command.type.padEnd(12)} ok      version ${result.version}, balance ${result.state.balance}`,
+    )
   } else {
     console.log(`${command.type.padEnd(12)} refused ${result.error.code}: ${result.error.message}`)
   }
