@@ -1,7 +1,7 @@
 import { ConcurrencyError, assertDuplicate } from '@acta/core'
 import type { AppendResult, PreparedAppend, StoredEvent, StoredMetadata } from '@acta/core'
 import { appendStatement, decideStatement, type AppendStatement } from './append-sql.js'
-import type { PostgresPool, PostgresQuery } from './pool.js'
+import { inTransaction, type PostgresPool, type PostgresQuery } from './pool.js'
 import { eventColumns, toStoredEvent, type EventRow } from './read.js'
 import { streamLockKey, type Tables } from './schema.js'
 import { sqlState, translateError } from './translate-error.js'
@@ -49,24 +49,12 @@ export function appender(context: AppendContext): Appender {
   /** A statement in autocommit, or (test-only `beforeCommit`) in a transaction that waits before COMMIT. */
   async function run(query: PostgresQuery): Promise<AppendedRow[]> {
     if (!context.beforeCommit) return (await pool.query<AppendedRow>(query)).rows
-    const client = await pool.connect()
-    let broken: Error | undefined
-    try {
-      await client.query({ text: 'BEGIN' })
-      try {
-        const { rows } = await client.query<AppendedRow>(query)
-        await context.beforeCommit()
-        await client.query({ text: 'COMMIT' })
-        return rows
-      } catch (error) {
-        await client.query({ text: 'ROLLBACK' }).catch((rollbackError: unknown) => {
-          broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError))
-        })
-        throw error
-      }
-    } finally {
-      client.release(broken)
-    }
+    const { beforeCommit } = context
+    return inTransaction(pool, async (client) => {
+      const { rows } = await client.query<AppendedRow>(query)
+      await beforeCommit()
+      return rows
+    })
   }
 
   /** The one-statement append for this expectation and batch shape, with its parameters. */

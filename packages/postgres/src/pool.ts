@@ -31,3 +31,33 @@ export interface PostgresPool extends PostgresQueryable {
   connect(): Promise<PostgresPoolClient>
   readonly options?: ClientConfig
 }
+
+/**
+ * Runs `work` in a transaction on one pooled connection: COMMIT when it resolves, ROLLBACK when it
+ * throws. A connection whose ROLLBACK failed is destroyed rather than returned to the pool.
+ */
+export async function inTransaction<T>(
+  pool: PostgresPool,
+  work: (client: PostgresPoolClient) => Promise<T>,
+): Promise<T> {
+  const client = await pool.connect()
+  let broken: Error | undefined
+  try {
+    await client.query({ text: 'BEGIN' })
+    try {
+      const result = await work(client)
+      await client.query({ text: 'COMMIT' })
+      return result
+    } catch (error) {
+      await client.query({ text: 'ROLLBACK' }).catch((rollbackError: unknown) => {
+        broken =
+          rollbackError instanceof Error
+            ? rollbackError
+            : new Error('ROLLBACK failed', { cause: rollbackError })
+      })
+      throw error
+    }
+  } finally {
+    client.release(broken)
+  }
+}

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { ValidationError } from '@acta/core'
 import { escapeIdentifier } from 'pg'
-import type { PostgresPool, PostgresQueryable } from './pool.js'
+import { inTransaction, type PostgresPool, type PostgresQueryable } from './pool.js'
 import { sqlState, translateError } from './translate-error.js'
 
 /** Quoted, schema-qualified names of the store's tables, and the names derived from the schema. */
@@ -192,10 +192,7 @@ export async function runMigrations(pool: PostgresPool, plan: MigrationPlan): Pr
   const latest = plan.migrations[plan.migrations.length - 1]!.version
   try {
     if ((await recordedVersion(pool, plan.ledger)) >= latest) return
-    const client = await pool.connect()
-    let failed: unknown
-    try {
-      await client.query({ text: 'BEGIN' })
+    await inTransaction(pool, async (client) => {
       await client.query({
         text: 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))',
         values: [`acta.migrate:${plan.schema}`],
@@ -223,14 +220,7 @@ export async function runMigrations(pool: PostgresPool, plan: MigrationPlan): Pr
           values: [migration.version, migration.name],
         })
       }
-      await client.query({ text: 'COMMIT' })
-    } catch (error) {
-      failed = error
-      await client.query({ text: 'ROLLBACK' }).catch(() => undefined)
-      throw error
-    } finally {
-      client.release(failed instanceof Error && sqlState(failed) === undefined ? failed : undefined)
-    }
+    })
   } catch (error) {
     throw translateError(error, { schema: plan.schema, operation: 'migrate' })
   }

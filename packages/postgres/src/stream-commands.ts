@@ -1,7 +1,7 @@
 import { checkExpectedVersion } from '@acta/core'
 import type { ExpectedVersion, StreamInfo } from '@acta/core'
 import { expectedVersionCondition, expectedVersionKind } from './expected-version.js'
-import type { PostgresPool, PostgresQueryable } from './pool.js'
+import { inTransaction, type PostgresPool, type PostgresQueryable } from './pool.js'
 import { streamStateSql } from './read.js'
 import { streamLockKey, type Tables } from './schema.js'
 
@@ -64,33 +64,20 @@ export function streamCommands(t: Tables): StreamCommands {
     },
 
     async deleteStream(pool, streamId, expected) {
-      const client = await pool.connect()
-      let broken: Error | undefined
-      let state: { version: string; deleted: boolean; done: boolean }
-      try {
-        await client.query({ text: 'BEGIN' })
-        try {
-          await client.query({
-            name: `${t.statementPrefix}stream_lock`,
-            text: 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))',
-            values: [streamLockKey(t, streamId)],
-          })
-          const { rows } = await client.query<typeof state>({
-            name: `${t.statementPrefix}delete_stream_${expectedVersionKind(expected)}`,
-            text: deleteSql(expected),
-            values: typeof expected === 'number' ? [streamId, expected] : [streamId],
-          })
-          await client.query({ text: 'COMMIT' })
-          state = rows[0]!
-        } catch (error) {
-          await client.query({ text: 'ROLLBACK' }).catch((rollbackError: unknown) => {
-            broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError))
-          })
-          throw error
-        }
-      } finally {
-        client.release(broken)
-      }
+      type State = { version: string; deleted: boolean; done: boolean }
+      const state = await inTransaction(pool, async (client) => {
+        await client.query({
+          name: `${t.statementPrefix}stream_lock`,
+          text: 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))',
+          values: [streamLockKey(t, streamId)],
+        })
+        const { rows } = await client.query<State>({
+          name: `${t.statementPrefix}delete_stream_${expectedVersionKind(expected)}`,
+          text: deleteSql(expected),
+          values: typeof expected === 'number' ? [streamId, expected] : [streamId],
+        })
+        return rows[0]!
+      })
       // nothing written: the expectation failed (this throws with the actual version), or the
       // stream has no events (nothing to delete)
       if (!state.done)
