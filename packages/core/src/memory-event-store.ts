@@ -20,7 +20,7 @@ import type {
 } from './event-store.js'
 import { logSubscription, readAllPages } from './log-reader.js'
 import type { NewEvent, StoredEvent } from './messages.js'
-import { sliceStream, validateReadStreamOptions, validateSnapshot } from './store-helpers.js'
+import { appendResult, sliceStream, validateReadStreamOptions, validateSnapshot } from './store-helpers.js'
 
 interface MemoryStream {
   version: number
@@ -114,8 +114,7 @@ export function memoryEventStore(options: MemoryEventStoreOptions = {}): EventSt
       s.version += stored.length
       s.deleted = false
       changes.notify()
-      const last = stored[stored.length - 1]!
-      return { streamId, version: s.version, position: last.globalPosition, events: stored, duplicate: false }
+      return appendResult(streamId, stored, false)
     },
 
     async readStream(streamId: string, readOptions: ReadStreamOptions = {}): Promise<ReadStreamResult> {
@@ -252,8 +251,7 @@ export function assertDuplicate(
       details: { streamId, eventIds: events.map((e) => e.eventId) },
     })
   }
-  const last = events[events.length - 1]!
-  return { streamId, version: last.streamVersion, position: last.globalPosition, events, duplicate: true }
+  return appendResult(streamId, events, true)
 }
 
 function deepFreeze<T>(value: T): T {

@@ -1,6 +1,6 @@
 import { toJson } from './append-validation.js'
 import { ValidationError } from './errors.js'
-import type { ReadStreamOptions, SaveSnapshot } from './event-store.js'
+import type { AppendResult, ReadStreamOptions, SaveSnapshot } from './event-store.js'
 import type { StoredEvent } from './messages.js'
 
 /** Rejects malformed `readStream` options with a {@link ValidationError}. */
@@ -52,4 +52,14 @@ export function validateSnapshot(
     })
   }
   return { version, schemaVersion, stateJson: toJson(snapshot.state, 'snapshot state', streamId) }
+}
+
+/** The result of an append whose events (at least one, in order) are stored. */
+export function appendResult(
+  streamId: string,
+  events: readonly StoredEvent[],
+  duplicate: boolean,
+): AppendResult {
+  const last = events[events.length - 1]!
+  return { streamId, version: last.streamVersion, position: last.globalPosition, events, duplicate }
 }

@@ -1,4 +1,4 @@
-import { ConcurrencyError, assertDuplicate } from '@acta/core'
+import { ConcurrencyError, appendResult, assertDuplicate } from '@acta/core'
 import type { AppendResult, PreparedAppend, StoredEvent, StoredMetadata } from '@acta/core'
 import { appendStatement, decideStatement, type AppendStatement } from './append-sql.js'
 import { inTransaction, type PostgresPool, type PostgresQuery } from './pool.js'
@@ -191,12 +191,5 @@ function appended(prepared: PreparedAppend, row: AppendedRow): AppendResult {
       recordedAt,
     }
   }
-  const last = stored[stored.length - 1]!
-  return {
-    streamId,
-    version: last.streamVersion,
-    position: last.globalPosition,
-    events: stored,
-    duplicate: false,
-  }
+  return appendResult(streamId, stored, false)
 }

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3'
-import { assertDuplicate, checkExpectedVersion, isConcurrencyError } from '@acta/core'
+import { appendResult, assertDuplicate, checkExpectedVersion, isConcurrencyError } from '@acta/core'
 import type { AppendResult, PreparedAppend, StoredEvent, StoredMetadata } from '@acta/core'
 import { eventColumns, toStoredEvent } from './read.js'
 import type { EventRow } from './read.js'
@@ -88,14 +88,7 @@ export function appender(db: Database): (append: PreparedAppend) => AppendResult
       })
     }
     if (stream.deleted) undelete.run(streamId)
-    const last = stored[stored.length - 1]!
-    return {
-      streamId,
-      version: last.streamVersion,
-      position: last.globalPosition,
-      events: stored,
-      duplicate: false,
-    }
+    return appendResult(streamId, stored, false)
   }
 }
 
