@@ -1,5 +1,6 @@
 import type { CheckpointStore, InboxStore, LeaseStore } from '@acta/core'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect } from 'vitest'
+import { conformanceTests } from './conformance-tests.js'
 import { sleep } from './event-store-assertions.js'
 
 export interface CoordinationUnderTest {
@@ -21,15 +22,8 @@ export interface CoordinationSuiteOptions {
  * coordinationSuite('memory', { create: async () => memoryCoordination() })
  */
 export function coordinationSuite(name: string, options: CoordinationSuiteOptions): void {
-  const exceptions = new Map(Object.entries(options.exceptions ?? {}))
-  const registered = new Set<string>()
+  const { test, checkExceptions } = conformanceTests(name, options.exceptions, 30_000)
   let c: CoordinationUnderTest | undefined
-  const test = (testName: string, body: () => Promise<void>) => {
-    registered.add(testName)
-    const reason = exceptions.get(testName)
-    if (reason !== undefined) it.skip(`${testName} [exception for ${name}: ${reason}]`, body)
-    else it(testName, body, 30_000)
-  }
   const u = () => c!
 
   describe(`Coordination conformance: ${name}`, () => {
@@ -130,8 +124,6 @@ export function coordinationSuite(name: string, options: CoordinationSuiteOption
       expect(await inbox.has('c', 'new')).toBe(true)
     })
 
-    it('lists only exceptions that name real tests', () => {
-      expect([...exceptions.keys()].filter((k) => !registered.has(k))).toEqual([])
-    })
+    checkExceptions()
   })
 }

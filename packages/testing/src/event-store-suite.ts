@@ -1,5 +1,6 @@
 import { isActaError, isUuid, uuidv7, type EventStore, type StoredEvent } from '@acta/core'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect } from 'vitest'
+import { conformanceTests } from './conformance-tests.js'
 import { crashTest } from './event-store-crash.js'
 import type { EventStoreSuiteOptions, StoreUnderTest } from './event-store-suite-types.js'
 import { tortureTest } from './event-store-torture.js'
@@ -29,8 +30,7 @@ export interface SuiteContext {
  * })
  */
 export function eventStoreSuite(name: string, options: EventStoreSuiteOptions): void {
-  const exceptions = new Map(Object.entries(options.exceptions ?? {}))
-  const registered = new Set<string>()
+  const { test, checkExceptions } = conformanceTests(name, options.exceptions)
   let current: StoreUnderTest | undefined
 
   const ctx: SuiteContext = {
@@ -44,12 +44,7 @@ export function eventStoreSuite(name: string, options: EventStoreSuiteOptions): 
       if (!current) throw new Error('No store under test: use ctx.underTest() inside a test body')
       return current
     },
-    test(testName, body, timeoutMs) {
-      registered.add(testName)
-      const reason = exceptions.get(testName)
-      if (reason !== undefined) it.skip(`${testName} [exception for ${name}: ${reason}]`, body)
-      else it(testName, body, timeoutMs)
-    },
+    test,
   }
 
   describe(`EventStore conformance: ${name}`, () => {
@@ -71,10 +66,7 @@ export function eventStoreSuite(name: string, options: EventStoreSuiteOptions): 
     describe('torture', () => tortureTest(ctx))
     describe('crash', () => crashTest(ctx))
 
-    it('lists only exceptions that name real tests', () => {
-      const unknown = [...exceptions.keys()].filter((k) => !registered.has(k))
-      expect(unknown).toEqual([])
-    })
+    checkExceptions()
   })
 }
 

@@ -1,5 +1,6 @@
 import { isActaError, uuidv7, type IncomingMessage, type Transport } from '@acta/core'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect } from 'vitest'
+import { conformanceTests } from './conformance-tests.js'
 import { eventually, expectActaError, sleep } from './event-store-assertions.js'
 
 export interface TransportUnderTest {
@@ -22,8 +23,7 @@ export interface TransportSuiteOptions {
  * transportSuite('memory', { create: async () => { const t = memoryTransport(); return { transport: t, connect: async () => t } } })
  */
 export function transportSuite(name: string, options: TransportSuiteOptions): void {
-  const exceptions = new Map(Object.entries(options.exceptions ?? {}))
-  const registered = new Set<string>()
+  const { test, checkExceptions } = conformanceTests(name, options.exceptions, 30_000)
   let current: TransportUnderTest | undefined
   const extra: Transport[] = []
   const t = (): Transport => current!.transport
@@ -33,12 +33,6 @@ export function transportSuite(name: string, options: TransportSuiteOptions): vo
     return other
   }
   const unique = (base: string) => `${base}-${uuidv7().slice(-12)}`
-  const test = (testName: string, body: () => Promise<void>, timeoutMs = 30_000) => {
-    registered.add(testName)
-    const reason = exceptions.get(testName)
-    if (reason !== undefined) it.skip(`${testName} [exception for ${name}: ${reason}]`, body)
-    else it(testName, body, timeoutMs)
-  }
 
   describe(`Transport conformance: ${name}`, () => {
     beforeEach(async () => {
@@ -357,8 +351,6 @@ export function transportSuite(name: string, options: TransportSuiteOptions): vo
       }
     })
 
-    it('lists only exceptions that name real tests', () => {
-      expect([...exceptions.keys()].filter((k) => !registered.has(k))).toEqual([])
-    })
+    checkExceptions()
   })
 }
