@@ -102,3 +102,38 @@ export { commandBus } from './command-bus.js'
 export type { CommandBus, CommandBusHandler, CommandBusOptions, ServeOptions } from './command-bus.js'
 export { rpcClient } from './rpc-client.js'
 export type { BreakerState, CallOptions, RpcClient, RpcClientOptions } from './rpc-client.js'
+export type {
+  Collection,
+  CollectionOptions,
+  Document,
+  DocumentStore,
+  DocumentTransaction,
+  FindOptions,
+  ProjectionCheckpoint,
+  Where,
+} from './document-store.js'
+export { collectionNamePattern, fieldPathPattern } from './document-store.js'
+export {
+  assertCollectionName,
+  assertDocument,
+  assertDocumentId,
+  assertFieldPath,
+  cloneDocument,
+  compareValues,
+  fencedCheckpoint,
+  fieldValue,
+  matchesWhere,
+  mergePatch,
+  validateCollectionOptions,
+  validateFindOptions,
+  validateWhere,
+} from './document-helpers.js'
+export { memoryDocumentStore } from './memory-document-store.js'
+export { memoryScheduleStore, validateScheduleRequest } from './schedule-store.js'
+export type {
+  ScheduleRequest,
+  ScheduleStatus,
+  ScheduleStore,
+  ScheduledEntry,
+  ScheduledPayload,
+} from './schedule-store.js'

@@ -1,0 +1,154 @@
+import type { CollectionOptions, Document, FindOptions, Where } from './document-store.js'
+import { collectionNamePattern, fieldPathPattern } from './document-store.js'
+import { ActaError, ValidationError } from './errors.js'
+
+/** Refuses a collection name adapters cannot turn into a table name. */
+export function assertCollectionName(name: string): void {
+  if (typeof name !== 'string' || !collectionNamePattern.test(name)) {
+    throw new ValidationError(
+      `Collection name ${JSON.stringify(name)} must match ${String(collectionNamePattern)}`,
+      { collection: name },
+    )
+  }
+}
+
+export function assertFieldPath(path: string): void {
+  if (typeof path !== 'string' || !fieldPathPattern.test(path)) {
+    throw new ValidationError(`Field path ${JSON.stringify(path)} must match ${String(fieldPathPattern)}`, {
+      field: path,
+    })
+  }
+}
+
+export function assertDocumentId(id: string): void {
+  if (typeof id !== 'string' || id.length === 0 || id.length > 512) {
+    throw new ValidationError('A document id is a non-empty string of at most 512 characters', { id })
+  }
+}
+
+export function assertDocument(document: unknown): asserts document is Document {
+  if (document === null || typeof document !== 'object' || Array.isArray(document)) {
+    throw new ValidationError('A document is a JSON object')
+  }
+}
+
+export function validateCollectionOptions(options: CollectionOptions | undefined): readonly string[] {
+  const indexes = options?.indexes ?? []
+  for (const field of indexes) assertFieldPath(field)
+  return indexes
+}
+
+export function validateWhere(where: Where | undefined): [string, string | number | boolean | null][] {
+  if (where === undefined) return []
+  const entries = Object.entries(where)
+  for (const [field, value] of entries) {
+    assertFieldPath(field)
+    const type = typeof value
+    if (!(value === null || type === 'string' || type === 'number' || type === 'boolean')) {
+      throw new ValidationError(`Field "${field}" can only be compared with a JSON scalar`, { field })
+    }
+    if (type === 'number' && !Number.isFinite(value)) {
+      throw new ValidationError(`Field "${field}" can only be compared with a finite number`, { field })
+    }
+  }
+  return entries
+}
+
+export function validateFindOptions(options: FindOptions = {}): {
+  where: [string, string | number | boolean | null][]
+  orderBy: { field: string; direction: 'asc' | 'desc' }[]
+  limit: number | undefined
+  offset: number
+} {
+  const where = validateWhere(options.where)
+  const orderBy = (options.orderBy ?? []).map(({ field, direction = 'asc' }) => {
+    assertFieldPath(field)
+    if (direction !== 'asc' && direction !== 'desc') {
+      throw new ValidationError(`Sort direction must be "asc" or "desc", got ${String(direction)}`)
+    }
+    return { field, direction }
+  })
+  const { limit, offset = 0 } = options
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) {
+    throw new ValidationError('limit must be a non-negative integer', { limit })
+  }
+  if (!Number.isInteger(offset) || offset < 0) {
+    throw new ValidationError('offset must be a non-negative integer', { offset })
+  }
+  return { where, orderBy, limit, offset }
+}
+
+/** The value at a dotted path, or undefined. */
+export function fieldValue(document: Document, path: string): unknown {
+  let value: unknown = document
+  for (const key of path.split('.')) {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined
+    value = (value as Record<string, unknown>)[key]
+  }
+  return value
+}
+
+/** Equality as every adapter applies it: same JSON scalar; a missing field equals nothing. */
+export function matchesWhere(document: Document, where: readonly [string, unknown][]): boolean {
+  for (const [field, expected] of where) {
+    const actual = fieldValue(document, field)
+    if (actual === undefined || actual !== expected) return false
+  }
+  return true
+}
+
+const rank = (value: unknown): number =>
+  value === undefined || value === null
+    ? 0
+    : typeof value === 'boolean'
+      ? 1
+      : typeof value === 'number'
+        ? 2
+        : typeof value === 'string'
+          ? 3
+          : 4
+
+/**
+ * The sort order every adapter follows: missing and null first, then booleans, numbers
+ * (numerically), strings (by code point), then objects and arrays (unordered among themselves).
+ */
+export function compareValues(a: unknown, b: unknown): number {
+  const byRank = rank(a) - rank(b)
+  if (byRank !== 0) return byRank
+  if (typeof a === 'number' && typeof b === 'number') return a - b
+  if (typeof a === 'boolean' && typeof b === 'boolean') return Number(a) - Number(b)
+  if (typeof a === 'string' && typeof b === 'string') return compareCodePoints(a, b)
+  return 0
+}
+
+function compareCodePoints(a: string, b: string): number {
+  if (a === b) return 0
+  const left = Array.from(a)
+  const right = Array.from(b)
+  const length = Math.min(left.length, right.length)
+  for (let i = 0; i < length; i++) {
+    const difference = left[i]!.codePointAt(0)! - right[i]!.codePointAt(0)!
+    if (difference !== 0) return difference
+  }
+  return left.length - right.length
+}
+
+/** Shallow merge used by `patch`. */
+export function mergePatch<T extends Document>(current: T, changes: Partial<T>): T {
+  assertDocument(changes)
+  return { ...current, ...changes }
+}
+
+/** The error `saveCheckpoint` raises when a newer owner claimed the checkpoint. */
+export function fencedCheckpoint(name: string, epoch: number, current: number | undefined): ActaError {
+  return new ActaError(
+    'CONFLICT',
+    `Checkpoint "${name}" was claimed by a newer owner (epoch ${String(current)}, this writer has ${epoch})`,
+    { details: { checkpoint: name, epoch, currentEpoch: current } },
+  )
+}
+
+/** A deep copy through JSON, so callers never share state with the store. */
+export function cloneDocument<T>(document: T): T {
+  return JSON.parse(JSON.stringify(document)) as T
+}
