@@ -129,7 +129,13 @@ export {
   validateWhere,
 } from './document-helpers.js'
 export { memoryDocumentStore } from './memory-document-store.js'
-export { memoryScheduleStore, validateScheduleRequest } from './schedule-store.js'
+export {
+  assertScheduleDate,
+  memoryScheduleStore,
+  scheduleListLimit,
+  validateClaimOptions,
+  validateScheduleRequest,
+} from './schedule-store.js'
 export type {
   ScheduleRequest,
   ScheduleStatus,

@@ -9,3 +9,5 @@ export type {
 } from './pool.js'
 export { postgresCoordination } from './postgres-coordination.js'
 export type { PostgresCoordination, PostgresCoordinationOptions } from './postgres-coordination.js'
+export { postgresScheduleStore } from './postgres-schedule-store.js'
+export type { PostgresScheduleStore, PostgresScheduleStoreOptions } from './postgres-schedule-store.js'

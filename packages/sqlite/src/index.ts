@@ -7,3 +7,5 @@ export type { SqliteCoordination, SqliteCoordinationOptions } from './sqlite-coo
 export { defaultTransportPath, sqliteTransport } from './sqlite-transport.js'
 export type { SqliteTransportOptions } from './sqlite-transport.js'
 export { transportMigrations, transportSchemaVersion } from './transport-schema.js'
+export { sqliteScheduleStore } from './sqlite-schedule-store.js'
+export type { SqliteScheduleStoreOptions } from './sqlite-schedule-store.js'
