@@ -143,3 +143,26 @@ export type {
   ScheduledEntry,
   ScheduledPayload,
 } from './schedule-store.js'
+export { buildCollectionName, buildName, defineProjection, eventFilter } from './projection.js'
+export type {
+  ProjectionContext,
+  ProjectionDefinition,
+  ProjectionHandler,
+  ProjectionHandlers,
+  ProjectionSource,
+} from './projection.js'
+export { buildsCollection, parkedCollection } from './projection-build.js'
+export type { BuildRecord, FailureReport, ParkedEvent } from './projection-build.js'
+export { controlsCollection, createReadSide } from './read-side.js'
+export type { ControlRecord } from './read-side.js'
+export type {
+  BuildStatus,
+  ProjectionStatus,
+  ReadSide,
+  ReadSideOptions,
+  RebuildProgress,
+  RunnerKind,
+  RunnerState,
+} from './read-side-types.js'
+export { rateMeter } from './rate-meter.js'
+export type { RateMeter } from './rate-meter.js'
