@@ -22,8 +22,13 @@ export type ProjectionHandler<E extends Event = Event> = (
 
 /** Handlers by event type; `'*'` receives every event the source lets through. */
 export type ProjectionHandlers<E extends Event = Event> = {
-  readonly [T in E['type']]?: ProjectionHandler<Extract<E, { type: T }>>
+  readonly [T in E['type']]?: ProjectionHandler<EventOfType<E, T>>
 } & { readonly '*'?: ProjectionHandler<E> }
+
+/** The member of `E` with type `T`; all of `E` when `E` is not a union of literal types. */
+export type EventOfType<E extends Event, T extends string> = [Extract<E, { type: T }>] extends [never]
+  ? E
+  : Extract<E, { type: T }>
 
 /** Which events a projection reads; by default every event. */
 export interface ProjectionSource {
