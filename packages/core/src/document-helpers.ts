@@ -12,6 +12,7 @@ export function assertCollectionName(name: string): void {
   }
 }
 
+/** Refuses a field path adapters cannot turn into a JSON path (dotted identifiers, at most 8 levels). */
 export function assertFieldPath(path: string): void {
   if (typeof path !== 'string' || !fieldPathPattern.test(path)) {
     throw new ValidationError(`Field path ${JSON.stringify(path)} must match ${String(fieldPathPattern)}`, {
@@ -20,24 +21,46 @@ export function assertFieldPath(path: string): void {
   }
 }
 
+/** Refuses an id that is not a non-empty string of at most 512 characters without NUL (no SQL text type holds NUL). */
 export function assertDocumentId(id: string): void {
-  if (typeof id !== 'string' || id.length === 0 || id.length > 512) {
-    throw new ValidationError('A document id is a non-empty string of at most 512 characters', { id })
+  if (typeof id !== 'string' || id.length === 0 || id.length > 512 || id.includes('\0')) {
+    throw new ValidationError('A document id is a non-empty string of at most 512 characters without NUL', {
+      id,
+    })
   }
 }
 
+/** Refuses a checkpoint or projection name that is not a non-empty string without NUL. */
+export function assertCheckpointName(name: string, what = 'checkpoint name'): void {
+  if (typeof name !== 'string' || name.length === 0 || name.length > 512 || name.includes('\0')) {
+    throw new ValidationError(`A ${what} is a non-empty string of at most 512 characters without NUL`, {
+      name,
+    })
+  }
+}
+
+/** Refuses a checkpoint position, epoch or build number that is not a non-negative safe integer. */
+export function assertPosition(value: number, what = 'checkpoint position'): void {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new ValidationError(`A ${what} is a non-negative integer`, { [what]: value })
+  }
+}
+
+/** Refuses anything but a JSON object (arrays and null included). */
 export function assertDocument(document: unknown): asserts document is Document {
   if (document === null || typeof document !== 'object' || Array.isArray(document)) {
     throw new ValidationError('A document is a JSON object')
   }
 }
 
+/** The declared index paths, each checked. */
 export function validateCollectionOptions(options: CollectionOptions | undefined): readonly string[] {
   const indexes = options?.indexes ?? []
   for (const field of indexes) assertFieldPath(field)
   return indexes
 }
 
+/** The `where` entries, each a valid field path compared with a JSON scalar. */
 export function validateWhere(where: Where | undefined): [string, string | number | boolean | null][] {
   if (where === undefined) return []
   const entries = Object.entries(where)
@@ -54,6 +77,7 @@ export function validateWhere(where: Where | undefined): [string, string | numbe
   return entries
 }
 
+/** Checks and normalizes `find` options: sort directions default to `'asc'`, offset to 0. */
 export function validateFindOptions(options: FindOptions = {}): {
   where: [string, string | number | boolean | null][]
   orderBy: { field: string; direction: 'asc' | 'desc' }[]
@@ -121,17 +145,24 @@ export function compareValues(a: unknown, b: unknown): number {
   return 0
 }
 
-function compareCodePoints(a: string, b: string): number {
+/** Orders strings by code point, as SQLite's BINARY and PostgreSQL's "C" collation (UTF-8) do. */
+export function compareCodePoints(a: string, b: string): number {
   if (a === b) return 0
-  const left = Array.from(a)
-  const right = Array.from(b)
-  const length = Math.min(left.length, right.length)
+  const length = Math.min(a.length, b.length)
   for (let i = 0; i < length; i++) {
-    const difference = left[i]!.codePointAt(0)! - right[i]!.codePointAt(0)!
-    if (difference !== 0) return difference
+    const x = a.charCodeAt(i)
+    const y = b.charCodeAt(i)
+    if (x !== y) return codePointRank(x) - codePointRank(y)
   }
-  return left.length - right.length
+  return a.length - b.length
 }
+
+/**
+ * UTF-16 code units put U+E000..U+FFFF after the surrogates that encode U+10000 and up; moving the
+ * surrogates to the top makes the first differing unit decide by code point, without allocating.
+ */
+const codePointRank = (unit: number): number =>
+  unit >= 0xe000 ? unit - 0x800 : unit >= 0xd800 ? unit + 0x2000 : unit
 
 /** Shallow merge used by `patch`. */
 export function mergePatch<T extends Document>(current: T, changes: Partial<T>): T {
@@ -141,11 +172,13 @@ export function mergePatch<T extends Document>(current: T, changes: Partial<T>):
 
 /** The error `saveCheckpoint` raises when a newer owner claimed the checkpoint. */
 export function fencedCheckpoint(name: string, epoch: number, current: number | undefined): ActaError {
-  return new ActaError(
-    'CONFLICT',
-    `Checkpoint "${name}" was claimed by a newer owner (epoch ${String(current)}, this writer has ${epoch})`,
-    { details: { checkpoint: name, epoch, currentEpoch: current } },
-  )
+  const why =
+    current === undefined
+      ? 'does not exist (never claimed, or deleted)'
+      : `was claimed by a newer owner (epoch ${current}, this writer has ${epoch})`
+  return new ActaError('CONFLICT', `Checkpoint "${name}" ${why}`, {
+    details: { checkpoint: name, epoch, currentEpoch: current },
+  })
 }
 
 /** A deep copy through JSON, so callers never share state with the store. */

@@ -82,11 +82,18 @@ export interface DocumentTransaction {
  * })
  */
 export interface DocumentStore {
-  /** A collection outside any transaction; each write commits on its own. Created on first use. */
+  /**
+   * A collection outside any transaction; each write commits on its own. Its table is created by
+   * the first write (reading a collection that was never written finds nothing).
+   */
   collection<T extends Document = Document>(name: string, options?: CollectionOptions): Collection<T>
-  /** Runs `work` in one transaction: everything it writes commits together, or nothing does. */
+  /**
+   * Runs `work` in one transaction: everything it writes commits together, or nothing does. When
+   * `work` throws, the transaction rolls back and the error is rethrown. Use only `tx` inside `work`:
+   * the store's own methods are outside the transaction (and SQLite makes them wait for it).
+   */
   transaction<R>(work: (tx: DocumentTransaction) => Promise<R>): Promise<R>
-  /** Names of the collections that exist. */
+  /** Names of the collections that exist (written to and not dropped since), in code point order. */
   collections(): Promise<string[]>
   /** Drops a collection and its documents; no error when it does not exist. */
   dropCollection(name: string): Promise<void>

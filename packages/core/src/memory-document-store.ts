@@ -1,8 +1,11 @@
 import {
+  assertCheckpointName,
   assertCollectionName,
   assertDocument,
   assertDocumentId,
+  assertPosition,
   cloneDocument,
+  compareCodePoints,
   compareValues,
   fencedCheckpoint,
   fieldValue,
@@ -21,7 +24,7 @@ import type {
   FindOptions,
   ProjectionCheckpoint,
 } from './document-store.js'
-import { ValidationError } from './errors.js'
+import { ActaError } from './errors.js'
 
 type Table = Map<string, Document>
 /** A transaction's pending writes: a document, or null for a delete; `cleared` hides the base. */
@@ -42,7 +45,7 @@ export function memoryDocumentStore(): DocumentStore {
   let closed = false
 
   const open = () => {
-    if (closed) throw new ValidationError('The document store is closed')
+    if (closed) throw new ActaError('UNAVAILABLE', 'The document store is closed')
   }
   const table = (name: string): Table => {
     let rows = tables.get(name)
@@ -67,7 +70,6 @@ export function memoryDocumentStore(): DocumentStore {
     open()
     assertCollectionName(name)
     validateCollectionOptions(options)
-    if (!overlayFor) table(name)
     const current = () => rowsOf(name, overlayFor?.())
     const lookup = (id: string): Document | undefined => {
       const overlay = overlayFor?.()
@@ -76,7 +78,7 @@ export function memoryDocumentStore(): DocumentStore {
     }
     const write = (id: string, document: Document | null) => {
       if (overlayFor) overlayFor().rows.set(id, document)
-      else if (document === null) table(name).delete(id)
+      else if (document === null) tables.get(name)?.delete(id)
       else table(name).set(id, document)
     }
     return {
@@ -93,6 +95,7 @@ export function memoryDocumentStore(): DocumentStore {
       },
       async patch(id, changes) {
         assertDocumentId(id)
+        assertDocument(changes)
         const existing = lookup(id)
         if (existing === undefined) return undefined
         const next = mergePatch(existing as T, cloneDocument(changes))
@@ -113,7 +116,7 @@ export function memoryDocumentStore(): DocumentStore {
             const order = compareValues(fieldValue(a, field), fieldValue(b, field))
             if (order !== 0) return direction === 'asc' ? order : -order
           }
-          return idA < idB ? -1 : idA > idB ? 1 : 0
+          return compareCodePoints(idA, idB)
         })
         const end = limit === undefined ? undefined : offset + limit
         return found.slice(offset, end).map(([, document]) => cloneDocument(document) as T)
@@ -135,6 +138,9 @@ export function memoryDocumentStore(): DocumentStore {
   }
 
   const claim = (name: string, position?: number): ProjectionCheckpoint => {
+    open()
+    assertCheckpointName(name)
+    if (position !== undefined) assertPosition(position)
     const previous = checkpoints.get(name)
     const next = {
       name,
@@ -153,6 +159,8 @@ export function memoryDocumentStore(): DocumentStore {
       const overlays = new Map<string, Overlay>()
       const saves = new Map<string, { position: number; epoch: number }>()
       const builds = new Map<string, number>()
+      // a fenced save dooms the transaction even when the work catches the error
+      let fenced: Error | undefined
       const tx: DocumentTransaction = {
         collection: (name, options) =>
           collectionOf(name, options, () => {
@@ -161,25 +169,31 @@ export function memoryDocumentStore(): DocumentStore {
             return overlay
           }),
         async saveCheckpoint(name, position, epoch) {
+          assertCheckpointName(name)
+          assertPosition(position)
           const current = checkpoints.get(name)?.epoch
-          if (current !== epoch) throw fencedCheckpoint(name, epoch, current)
+          if (current !== epoch) throw (fenced = fencedCheckpoint(name, epoch, current))
           saves.set(name, { position, epoch })
         },
         async setActiveBuild(projection, build) {
+          assertCheckpointName(projection, 'projection name')
+          assertPosition(build, 'build number')
           builds.set(projection, build)
         },
       }
       const result = await work(tx)
+      open()
+      if (fenced) throw fenced
       for (const [name, { epoch }] of saves) {
         const current = checkpoints.get(name)?.epoch
         if (current !== epoch) throw fencedCheckpoint(name, epoch, current)
       }
       for (const [name, overlay] of overlays) {
-        const rows = table(name)
-        if (overlay.cleared) rows.clear()
+        if (!overlay.cleared && overlay.rows.size === 0) continue
+        if (overlay.cleared) tables.get(name)?.clear()
         for (const [id, document] of overlay.rows) {
-          if (document === null) rows.delete(id)
-          else rows.set(id, document)
+          if (document === null) tables.get(name)?.delete(id)
+          else table(name).set(id, document)
         }
       }
       for (const [name, { position, epoch }] of saves) {
@@ -189,30 +203,37 @@ export function memoryDocumentStore(): DocumentStore {
       return result
     },
     async collections() {
-      return [...tables.keys()].sort()
+      open()
+      return [...tables.keys()].sort(compareCodePoints)
     },
     async dropCollection(name) {
+      open()
       assertCollectionName(name)
       tables.delete(name)
     },
     async loadCheckpoint(name) {
+      open()
+      assertCheckpointName(name)
       return checkpoints.get(name)
     },
     async checkpoints() {
-      return [...checkpoints.values()].sort((a, b) => (a.name < b.name ? -1 : 1))
+      open()
+      return [...checkpoints.values()].sort((a, b) => compareCodePoints(a.name, b.name))
     },
     async claimCheckpoint(name) {
-      open()
       return claim(name)
     },
     async resetCheckpoint(name, position = 0) {
-      open()
       return claim(name, position)
     },
     async deleteCheckpoint(name) {
+      open()
+      assertCheckpointName(name)
       checkpoints.delete(name)
     },
     async activeBuild(projection) {
+      open()
+      assertCheckpointName(projection, 'projection name')
       return active.get(projection)
     },
     async close() {
