@@ -143,6 +143,14 @@ export type {
   ScheduledEntry,
   ScheduledPayload,
 } from './schedule-store.js'
+export { startScheduler } from './scheduler.js'
+export type {
+  Scheduler,
+  SchedulerErrorContext,
+  SchedulerOptions,
+  SchedulerState,
+  SchedulerStatus,
+} from './scheduler.js'
 export { buildCollectionName, buildName, defineProjection, eventFilter } from './projection.js'
 export type {
   ProjectionContext,
