@@ -114,12 +114,16 @@ export type {
 } from './document-store.js'
 export { collectionNamePattern, fieldPathPattern } from './document-store.js'
 export {
+  assertCheckpointName,
   assertCollectionName,
   assertDocument,
   assertDocumentId,
   assertFieldPath,
+  assertPosition,
   cloneDocument,
+  compareCodePoints,
   compareValues,
+  documentJson,
   fencedCheckpoint,
   fieldValue,
   matchesWhere,
@@ -174,3 +178,10 @@ export type {
 } from './read-side-types.js'
 export { rateMeter } from './rate-meter.js'
 export type { RateMeter } from './rate-meter.js'
+export { defineProcessManager } from './process-manager.js'
+export type {
+  ProcessManagerDefinition,
+  ProcessManagerOutcome,
+  ProcessManagerRuntime,
+  ProcessState,
+} from './process-manager.js'

@@ -88,20 +88,46 @@ export async function runBuild(options: BuildRunOptions): Promise<BuildOutcome> 
   const isFenced = (error: unknown) =>
     isActaError(error) && error.code === 'CONFLICT' && error.details.checkpoint === checkpoint
 
-  const contextFor = (tx: DocumentTransaction, effects: (() => Promise<void>)[]): ProjectionContext => ({
+  const contextFor = (target: Pick<DocumentTransaction, 'collection'>): ProjectionContext => ({
     collection: (name) => {
       const options = definition.collections[name]
       if (!options) throw new Error(`Projection "${definition.name}" declares no collection "${name}"`)
-      return tx.collection(buildCollectionName(name, build), options)
+      return target.collection(buildCollectionName(name, build), options)
     },
-    effect: (effect) => void effects.push(effect),
   })
+
+  let afterCommitRunning: Promise<void> | undefined
+  let afterCommitAgain = false
+  /** Runs the after-commit hook in the background, one run at a time, retrying failures. */
+  function afterCommit() {
+    if (!definition.afterCommit) return
+    if (afterCommitRunning) {
+      afterCommitAgain = true
+      return
+    }
+    afterCommitRunning = (async () => {
+      for (let attempt = 1; !signal.aborted;) {
+        afterCommitAgain = false
+        try {
+          await definition.afterCommit?.(contextFor(documents))
+          attempt = 1
+          if (!afterCommitAgain) return
+        } catch (error) {
+          observer.failed({
+            message: `afterCommit: ${error instanceof Error ? error.message : String(error)}`,
+            at: new Date(),
+            attempts: attempt,
+          })
+          await pause(backoffMs(options.retryDelayMs, attempt++))
+        }
+      }
+    })().finally(() => (afterCommitRunning = undefined))
+  }
 
   /** One transaction: the handlers of `events`, their effects, the checkpoint, maybe the switch. */
   async function commit(events: readonly StoredEvent[], to: number, switchNow: boolean, park?: ParkedEvent) {
     await documents.transaction(async (tx) => {
-      const effects: (() => Promise<void>)[] = []
-      const context = contextFor(tx, effects)
+      const context = contextFor(tx)
       const builds = tx.collection<BuildRecord>(buildsCollection)
       const record = await builds.get(checkpoint)
       if (record && !record.initialized) {
@@ -112,12 +138,12 @@ export async function runBuild(options: BuildRunOptions): Promise<BuildOutcome> 
         const handler = handlers[event.type] ?? handlers['*']
         if (handler) await handler(event, context)
       }
-      for (const effect of effects) await effect()
       if (park)
         await tx.collection<ParkedEvent>(parkedCollection).put(`${checkpoint}:${park.globalPosition}`, park)
       await tx.saveCheckpoint(checkpoint, to, epoch)
       if (switchNow) await switchTo(tx)
     })
+    afterCommit()
   }
 
   async function switchTo(tx: DocumentTransaction) {
@@ -231,6 +257,7 @@ export async function runBuild(options: BuildRunOptions): Promise<BuildOutcome> 
     }
   }
 
+  afterCommit()
   let caughtUp = false
   let wake: (() => void) | undefined
   const subscription = store.subscribe({
@@ -280,5 +307,6 @@ export async function runBuild(options: BuildRunOptions): Promise<BuildOutcome> 
     return 'stopped'
   } finally {
     await subscription.close()
+    await afterCommitRunning
   }
 }

@@ -408,7 +408,6 @@ export function projectionRunner(
                     buildCollectionName(collection, build),
                     definition.collections[collection],
                   ),
-                effect: () => undefined,
               }
               if (definition.reset) await definition.reset(context)
               else

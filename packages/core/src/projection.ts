@@ -8,11 +8,6 @@ import type { Event, StoredEvent } from './messages.js'
 export interface ProjectionContext {
   /** One of the projection's declared collections, in the build being written. */
   collection<T extends Document = Document>(name: string): Collection<T>
-  /**
-   * Runs `effect` after the batch's handlers and before its commit (at least once: a batch that
-   * fails to commit runs it again). Process managers send commands this way with derived ids.
-   */
-  effect(effect: () => Promise<void>): void
 }
 
 export type ProjectionHandler<E extends Event = Event> = (
@@ -56,6 +51,8 @@ export interface ProjectionSource {
 export interface ProjectionDefinition<E extends Event = Event> {
   /** Lower-case letters, digits and `_`; also names the lease and checkpoint. */
   readonly name: string
+  /** What the status reports it as. Default `'projection'`. */
+  readonly kind?: 'projection' | 'process-manager' | 'event-log'
   /** A positive integer; raise it when handlers change what they write. */
   readonly version: number
   /** Collections the projection writes, by logical name; physical names carry the build. */
@@ -64,6 +61,12 @@ export interface ProjectionDefinition<E extends Event = Event> {
   readonly source?: ProjectionSource
   /** Runs in the first transaction of every build, before any event. */
   init?(context: ProjectionContext): Promise<void>
+  /**
+   * Runs after each committed batch (and when a build starts), outside the transaction, with the
+   * build's collections. For side effects recorded by handlers in an outbox collection: send them,
+   * then delete them. A failure is reported and retried; it never rolls back the batch.
+   */
+  afterCommit?(context: ProjectionContext): Promise<void>
   /** Runs when the projection is reset in place; the default clears its collections. */
   reset?(context: ProjectionContext): Promise<void>
   /**

@@ -65,7 +65,7 @@ export function createReadSide(options: ReadSideOptions): ReadSide {
         ...options,
         owner,
         definition: definition,
-        kind: registration.kind ?? 'projection',
+        kind: registration.kind ?? definition.kind ?? 'projection',
         onSwitch: (build) => activeBuilds.set(definition.name, { build, at: Date.now() }),
       })
       runners.set(definition.name, runner)
