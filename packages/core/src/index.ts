@@ -185,3 +185,7 @@ export type {
   ProcessManagerRuntime,
   ProcessState,
 } from './process-manager.js'
+export { inMemoryReadModel } from './in-memory-read-model.js'
+export type { InMemoryReadModel, InMemoryReadModelOptions } from './in-memory-read-model.js'
+export { defineEventLog, eventLogFilter, queryEventLog } from './event-log.js'
+export type { EventLogEntry, EventLogOptions, EventLogQuery } from './event-log.js'
