@@ -155,6 +155,17 @@ export type {
   SchedulerState,
   SchedulerStatus,
 } from './scheduler.js'
+export { eventDispatcher } from './event-dispatcher.js'
+export type {
+  AsyncListenerError,
+  EventDispatcher,
+  EventDispatcherOptions,
+  EventListener,
+  EventOfType,
+  ListenerMode,
+  ListenerStats,
+  ListenOptions,
+} from './event-dispatcher.js'
 export { buildCollectionName, buildName, defineProjection, eventFilter } from './projection.js'
 export type {
   ProjectionContext,
