@@ -1,5 +1,6 @@
 import type { CollectionOptions, Document, FindOptions, Where } from './document-store.js'
 import { collectionNamePattern, fieldPathPattern } from './document-store.js'
+import { toJson } from './append-validation.js'
 import { ActaError, ValidationError } from './errors.js'
 
 /** Refuses a collection name adapters cannot turn into a table name. */
@@ -51,6 +52,15 @@ export function assertDocument(document: unknown): asserts document is Document 
   if (document === null || typeof document !== 'object' || Array.isArray(document)) {
     throw new ValidationError('A document is a JSON object')
   }
+}
+
+/**
+ * A document as JSON text, refusing what JSON or the SQL adapters cannot hold: a non-object,
+ * NaN and infinities, NUL characters, functions, bigints, cycles.
+ */
+export function documentJson(document: unknown, what = 'document'): string {
+  assertDocument(document)
+  return toJson(document, what)
 }
 
 /** The declared index paths, each checked. */

@@ -1,12 +1,12 @@
 import {
   assertCheckpointName,
   assertCollectionName,
-  assertDocument,
   assertDocumentId,
   assertPosition,
   cloneDocument,
   compareCodePoints,
   compareValues,
+  documentJson,
   fencedCheckpoint,
   fieldValue,
   matchesWhere,
@@ -90,15 +90,14 @@ export function memoryDocumentStore(): DocumentStore {
       },
       async put(id, document) {
         assertDocumentId(id)
-        assertDocument(document)
-        write(id, cloneDocument(document))
+        write(id, JSON.parse(documentJson(document)) as Document)
       },
       async patch(id, changes) {
         assertDocumentId(id)
-        assertDocument(changes)
+        const copy = JSON.parse(documentJson(changes, 'patch')) as Partial<T>
         const existing = lookup(id)
         if (existing === undefined) return undefined
-        const next = mergePatch(existing as T, cloneDocument(changes))
+        const next = mergePatch(existing as T, copy)
         write(id, next)
         return cloneDocument(next)
       },

@@ -110,6 +110,33 @@ export function validationTests(ctx: DocumentSuiteContext): void {
     expect(await todos.find()).toEqual([{ a: 1 }])
   })
 
+  test('refuses values JSON cannot hold faithfully, writing nothing', async () => {
+    const store = ctx.store()
+    const todos = store.collection('todos')
+    await todos.put('t-1', { a: 1 })
+    const cyclic: Record<string, unknown> = {}
+    cyclic.self = cyclic
+    const bad = [
+      { n: Number.NaN },
+      { n: Number.NEGATIVE_INFINITY },
+      { nested: { text: 'nul \0 inside' } },
+      { ['key\0']: 1 },
+      { big: 10n },
+      { fn: () => 1 },
+      { list: [1, undefined] },
+      cyclic,
+    ] as unknown as Document[]
+    for (const value of bad) {
+      await expectActaError(todos.put('t-2', value), 'VALIDATION')
+      await expectActaError(todos.patch('t-1', value), 'VALIDATION')
+      await expectActaError(
+        store.transaction(async (tx) => tx.collection('todos').put('t-2', value)),
+        'VALIDATION',
+      )
+    }
+    expect(await todos.find()).toEqual([{ a: 1 }])
+  })
+
   test('refuses a bad limit or offset', async () => {
     const todos = ctx.store().collection('todos')
     await todos.put('t-1', { a: 1 })

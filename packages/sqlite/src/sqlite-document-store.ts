@@ -1,0 +1,276 @@
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import {
+  ActaError,
+  ValidationError,
+  assertCheckpointName,
+  assertCollectionName,
+  assertPosition,
+  fencedCheckpoint,
+} from '@acta/core'
+import type { DocumentStore, DocumentTransaction, ProjectionCheckpoint } from '@acta/core'
+import Database from 'better-sqlite3'
+import type { Database as SqliteDatabase, Statement } from 'better-sqlite3'
+import { documentCollection, type DocumentScope } from './document-collection.js'
+import { collectionDdl, collectionPrefix, documentLedger, tableName } from './document-schema.js'
+import { configureConnection, migrate } from './schema.js'
+import { defaultSqlitePath } from './sqlite-event-store.js'
+import { translateSqliteError, writeLock } from './write-lock.js'
+
+export interface SqliteDocumentStoreOptions {
+  /** Database file, created with its parent directory if missing. Defaults to the event store's `.acta/acta.db`. */
+  path?: string
+  /** A better-sqlite3 connection you own; `close()` leaves it open. Share it with no other Acta store. */
+  database?: SqliteDatabase
+  /** `'NORMAL'` (default) or `'FULL'`, as for the event store. */
+  synchronous?: 'NORMAL' | 'FULL'
+  /** How long a write waits for another connection's write lock before failing with 'UNAVAILABLE'. Defaults to 5000. */
+  busyTimeoutMs?: number
+}
+
+interface CheckpointRow {
+  name: string
+  position: number
+  epoch: number
+  updated_at: number
+}
+
+const toCheckpoint = (row: CheckpointRow): ProjectionCheckpoint => ({
+  name: row.name,
+  position: row.position,
+  epoch: row.epoch,
+  updatedAt: new Date(row.updated_at),
+})
+
+const maxCachedStatements = 500
+
+/**
+ * Read-model documents in a SQLite file, by default the event store's, so projections keep their
+ * documents and checkpoints beside the log. A transaction holds the file's write lock
+ * (BEGIN IMMEDIATE) from its start to its COMMIT, across the awaits of its work; writes and reads
+ * outside it on this store wait until it ends, other connections wait up to `busyTimeoutMs`.
+ *
+ * @example
+ * const documents = sqliteDocumentStore() // .acta/acta.db
+ * await documents.transaction(async (tx) => {
+ *   await tx.collection('todos', { indexes: ['owner'] }).put('t-1', { owner: 'ann', done: false })
+ *   await tx.saveCheckpoint('todos@1', event.globalPosition, epoch)
+ * })
+ */
+export function sqliteDocumentStore(options: SqliteDocumentStoreOptions = {}): DocumentStore {
+  const { synchronous = 'NORMAL', busyTimeoutMs = 5000 } = options
+  validateOptions(options, synchronous, busyTimeoutMs)
+  const owned = options.database === undefined
+  const db = options.database ?? openFile(options.path ?? defaultSqlitePath, busyTimeoutMs)
+  try {
+    configureConnection(db, { synchronous, busyTimeoutMs })
+    migrate(db, documentLedger)
+  } catch (error) {
+    if (owned) db.close()
+    throw error
+  }
+
+  let closed = false
+  const assertOpen = (): void => {
+    if (closed) throw new ActaError('UNAVAILABLE', 'The document store is closed')
+  }
+  const lock = writeLock(db, assertOpen)
+  const cache = new Map<string, Statement>()
+  const prepare = (sql: string): Statement => {
+    let statement = cache.get(sql)
+    if (!statement) {
+      if (cache.size >= maxCachedStatements) cache.clear()
+      statement = db.prepare(sql)
+      if (statement.reader) statement.pluck()
+      cache.set(sql, statement)
+    }
+    return statement
+  }
+  /** Collections whose table and indexes this connection created or found, keyed by name and indexes. */
+  const ensured = new Set<string>()
+  const ensureIn = (known: Set<string>, collection: string, indexes: readonly string[]): void => {
+    const key = [collection, ...indexes].join('\0')
+    if (ensured.has(key) || known.has(key)) return
+    db.exec(collectionDdl(collection, indexes))
+    known.add(key)
+  }
+  const forget = (collection: string): void => {
+    for (const key of ensured) if (key.split('\0')[0] === collection) ensured.delete(key)
+  }
+
+  const read = async <T>(query: () => T): Promise<T> => {
+    assertOpen()
+    while (lock.held) await lock.idle()
+    assertOpen()
+    try {
+      return query()
+    } catch (error) {
+      throw translateSqliteError(error)
+    }
+  }
+  const outside: DocumentScope = {
+    read,
+    write: (work) => lock.write(work),
+    ensure: (collection, indexes) => ensureIn(ensured, collection, indexes),
+    forget,
+    prepare,
+  }
+
+  const now = Date.now
+  const loadRow = db.prepare<[string], CheckpointRow>(
+    'SELECT name, position, epoch, updated_at FROM acta_projection_checkpoints WHERE name = ?',
+  )
+  const allRows = db.prepare<[], CheckpointRow>(
+    'SELECT name, position, epoch, updated_at FROM acta_projection_checkpoints ORDER BY name',
+  )
+  const claimRow = db.prepare<[{ name: string; position: number | null; now: number }], CheckpointRow>(
+    `INSERT INTO acta_projection_checkpoints (name, position, epoch, updated_at)
+     VALUES (@name, coalesce(@position, 0), 1, @now)
+     ON CONFLICT (name) DO UPDATE SET position = coalesce(@position, position), epoch = epoch + 1, updated_at = @now
+     RETURNING name, position, epoch, updated_at`,
+  )
+  const deleteRow = db.prepare<[string]>('DELETE FROM acta_projection_checkpoints WHERE name = ?')
+  const saveRow = db.prepare<[number, number, string, number]>(
+    'UPDATE acta_projection_checkpoints SET position = ?, updated_at = ? WHERE name = ? AND epoch = ?',
+  )
+  const buildOf = db
+    .prepare<[string], number>('SELECT build FROM acta_active_builds WHERE projection = ?')
+    .pluck()
+  const setBuild = db.prepare<[string, number, number]>(
+    `INSERT INTO acta_active_builds (projection, build, updated_at) VALUES (?, ?, ?)
+     ON CONFLICT (projection) DO UPDATE SET build = excluded.build, updated_at = excluded.updated_at`,
+  )
+  const listTables = db
+    .prepare<[number, string], string>(
+      "SELECT substr(name, ?) AS collection FROM sqlite_schema WHERE type = 'table' AND name GLOB ? ORDER BY name",
+    )
+    .pluck()
+
+  const claim = async (name: string, position: number | null): Promise<ProjectionCheckpoint> => {
+    assertCheckpointName(name)
+    if (position !== null) assertPosition(position)
+    return toCheckpoint(await lock.write(() => claimRow.get({ name, position, now: now() })!))
+  }
+
+  return {
+    collection: (name, collectionOptions) => {
+      assertOpen()
+      return documentCollection(name, collectionOptions, outside)
+    },
+
+    async transaction(work) {
+      assertOpen()
+      const state = { active: true, fenced: undefined as ActaError | undefined, created: new Set<string>() }
+      const active = (): void => {
+        if (!state.active)
+          throw new ValidationError('This document transaction has ended; use the store instead')
+      }
+      const inside: DocumentScope = {
+        read: async (query) => {
+          active()
+          return query()
+        },
+        write: async (change) => {
+          active()
+          return change()
+        },
+        ensure: (collection, indexes) => ensureIn(state.created, collection, indexes),
+        forget: (collection) => {
+          forget(collection)
+          for (const key of state.created) if (key.split('\0')[0] === collection) state.created.delete(key)
+        },
+        prepare,
+      }
+      const tx: DocumentTransaction = {
+        collection: (name, collectionOptions) => documentCollection(name, collectionOptions, inside),
+        async saveCheckpoint(name, position, epoch) {
+          active()
+          assertCheckpointName(name)
+          assertPosition(position)
+          if (saveRow.run(position, now(), name, epoch).changes === 0) {
+            // a caught fencing error still dooms the transaction
+            throw (state.fenced = fencedCheckpoint(name, epoch, loadRow.get(name)?.epoch))
+          }
+        },
+        async setActiveBuild(projection, build) {
+          active()
+          assertCheckpointName(projection, 'projection name')
+          assertPosition(build, 'build number')
+          setBuild.run(projection, build, now())
+        },
+      }
+      let result: Awaited<ReturnType<typeof work>> | undefined
+      await lock.write(
+        () => undefined,
+        async () => {
+          try {
+            result = await work(tx)
+          } finally {
+            state.active = false
+          }
+          if (state.fenced) throw state.fenced
+        },
+      )
+      for (const key of state.created) ensured.add(key)
+      return result!
+    },
+
+    collections: () => read(() => listTables.all(collectionPrefix.length + 1, `${collectionPrefix}*`)),
+
+    async dropCollection(name) {
+      assertCollectionName(name)
+      await lock.write(() => db.exec(`DROP TABLE IF EXISTS ${tableName(name)}`))
+      forget(name)
+    },
+
+    async loadCheckpoint(name) {
+      assertCheckpointName(name)
+      const row = await read(() => loadRow.get(name))
+      return row && toCheckpoint(row)
+    },
+
+    checkpoints: async () => (await read(() => allRows.all())).map(toCheckpoint),
+
+    claimCheckpoint: (name) => claim(name, null),
+
+    resetCheckpoint: (name, position = 0) => claim(name, position),
+
+    async deleteCheckpoint(name) {
+      assertCheckpointName(name)
+      await lock.write(() => deleteRow.run(name))
+    },
+
+    async activeBuild(projection) {
+      assertCheckpointName(projection, 'projection name')
+      return read(() => buildOf.get(projection))
+    },
+
+    async close() {
+      if (closed) return
+      closed = true
+      while (lock.held) await lock.idle()
+      if (owned) db.close()
+    },
+  }
+}
+
+function openFile(path: string, busyTimeoutMs: number): SqliteDatabase {
+  if (path !== ':memory:' && path !== '') mkdirSync(dirname(path), { recursive: true })
+  return new Database(path, { timeout: busyTimeoutMs })
+}
+
+function validateOptions(
+  options: SqliteDocumentStoreOptions,
+  synchronous: unknown,
+  busyTimeoutMs: unknown,
+): void {
+  if (options.path !== undefined && options.database !== undefined) {
+    throw new ValidationError('Give sqliteDocumentStore a path or a database, not both')
+  }
+  if (synchronous !== 'NORMAL' && synchronous !== 'FULL') {
+    throw new ValidationError(`synchronous must be 'NORMAL' or 'FULL'`, { synchronous })
+  }
+  if (!Number.isSafeInteger(busyTimeoutMs) || (busyTimeoutMs as number) < 0) {
+    throw new ValidationError('busyTimeoutMs must be a non-negative integer', { busyTimeoutMs })
+  }
+}
