@@ -2,6 +2,7 @@ import type { Collection, Document, DocumentStore } from './document-store.js'
 import type { EventStore } from './event-store.js'
 import type { LeaseStore } from './coordination.js'
 import type { ParkedEvent, FailureReport } from './projection-build.js'
+import type { Event } from './messages.js'
 import type { ProjectionDefinition } from './projection.js'
 
 export type RunnerState =
@@ -96,7 +97,7 @@ export interface ReadSideOptions {
  * const open = await readSide.collection<Todo>('todos', 'todos').find({ where: { done: false } })
  */
 export interface ReadSide {
-  register(definition: ProjectionDefinition<never>, options?: { kind?: RunnerKind }): void
+  register<E extends Event>(definition: ProjectionDefinition<E>, options?: { kind?: RunnerKind }): void
   start(): Promise<void>
   /** Stops every runner of this instance (the persisted controls stay as they are). */
   stop(): Promise<void>

@@ -1,5 +1,6 @@
 import type { Collection, Document } from './document-store.js'
 import { ActaError, NotFoundError } from './errors.js'
+import type { Event } from './messages.js'
 import { uuidv7 } from './ids.js'
 import type { BuildRecord, ParkedEvent } from './projection-build.js'
 import { buildsCollection, parkedCollection } from './projection-build.js'
@@ -46,7 +47,7 @@ export function createReadSide(options: ReadSideOptions): ReadSide {
   }
 
   const readSide: ReadSide = {
-    register(definition: ProjectionDefinition<never>, registration: { kind?: RunnerKind } = {}) {
+    register<E extends Event>(definition: ProjectionDefinition<E>, registration: { kind?: RunnerKind } = {}) {
       if (runners.has(definition.name)) {
         throw new ActaError('CONFLICT', `Projection "${definition.name}" is already registered`)
       }
