@@ -1,1 +1,8 @@
-export {}
+export { startGateway } from './gateway.js'
+export type { Gateway, GatewayLogger, GatewayOptions } from './gateway.js'
+export type { GatewayStatus, UpstreamStatus } from './gateway-status.js'
+export type { ReplicaError } from './replica.js'
+export { readRouteTable, validateRouteTable } from './route-table.js'
+export type { HealthCheck, RouteConfig, RouteTable, ServiceConfig } from './route-table.js'
+export { nginxConfig } from './nginx-config.js'
+export type { NginxConfigOptions } from './nginx-config.js'
