@@ -1,6 +1,6 @@
 // A relay in a process of its own, for the fault tests: prints "ready <owner>" and runs until killed.
 import { startOutboxRelay } from '@acta/core'
-import { openInfrastructure } from './infrastructure.js'
+import { openInfrastructure } from '@acta/service'
 
 const owner = process.env.ACTA_RELAY_OWNER ?? `relay-${process.pid}`
 const infra = await openInfrastructure({

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url'
 import { messageToEvent } from '@acta/core'
 import { eventually, sleep } from '@acta/testing'
 import { expect } from 'vitest'
-import { openInfrastructure } from './infrastructure.js'
+import { openInfrastructure } from '@acta/service'
 
 const relayScript = fileURLToPath(new URL('./relay-child.ts', import.meta.url))
 

@@ -1,1 +1,40 @@
-export {}
+export { defineService } from './define-service.js'
+export type { ServiceDefinition } from './define-service.js'
+export { startService } from './start-service.js'
+export type { RunningService, StartOptions } from './start-service.js'
+export { runService } from './run-service.js'
+export type { RunServiceOptions } from './run-service.js'
+export type { Context, ServiceContext } from './context.js'
+export { defaultConfig, loadConfig } from './config.js'
+export type { LogLevel, ServiceConfig } from './config.js'
+export { openInfrastructure } from './infrastructure.js'
+export type { Infrastructure } from './infrastructure.js'
+export { isHttpResponse, response } from './routes.js'
+export type {
+  CommandRouteOptions,
+  CommandSuccess,
+  Handler,
+  HttpMethod,
+  HttpResponse,
+  PathParams,
+  QueryRouteOptions,
+  QueryValues,
+  RouteBuilder,
+  RouteDefinition,
+  RouteInput,
+  ServiceRequest,
+  WebsocketConnection,
+  WebsocketHandlers,
+} from './routes.js'
+export type {
+  LogHandler,
+  LogSubscriptionOptions,
+  MessageHandler,
+  RunningSubscription,
+  SubscriptionBuilder,
+  SubscriptionDefinition,
+  SubscriptionRuntime,
+} from './subscriptions.js'
+export { HttpProblem, isHttpProblem, statusByCode } from './problem.js'
+export type { InputIssue, ProblemDetails } from './problem.js'
+export type { Readiness } from './readiness.js'

@@ -1,0 +1,167 @@
+import { hash } from 'node:crypto'
+import type { IncomingHttpHeaders } from 'node:http'
+import { uuidv7 } from '@acta/core'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { WebSocket } from 'ws'
+import { runCommandRoute } from './command-route.js'
+import type { Context } from './context.js'
+import type { InflightRequest, InflightRequests } from './inflight-requests.js'
+import type { ServiceMetrics } from './metrics.js'
+import { HttpProblem } from './problem.js'
+import { isHttpResponse, response, type RouteDefinition, type ServiceRequest } from './routes.js'
+import { sendProblem, sendResult } from './send-response.js'
+import type { ServiceCommandBus } from './service-command-bus.js'
+import { validateInput } from './validate-input.js'
+import type { WebsocketHub } from './websocket-hub.js'
+
+/** What mounted routes share with the running service. */
+export interface RouteRuntime {
+  readonly ctx: Context
+  readonly scoped: (correlationId: string, request: InflightRequest | undefined) => Context
+  readonly bus: ServiceCommandBus
+  readonly metrics: ServiceMetrics
+  readonly inflight: InflightRequests
+  readonly hub: WebsocketHub
+  /** True once the listener is closing: new requests get 503 and every response closes its connection. */
+  readonly closing: () => boolean
+}
+
+type Runner = (ctx: Context, request: FastifyRequest) => unknown
+
+/** Mounts one route on Fastify with its runner, metrics, correlation header and problem mapping. */
+export function mountRoute(app: FastifyInstance, route: RouteDefinition, runtime: RouteRuntime): void {
+  if (route.kind === 'websocket') {
+    mountWebsocket(app, route, runtime)
+    return
+  }
+  const run = runnerOf(route, runtime)
+  const label = route.path
+  const ifMatchAware = route.kind === 'command'
+  const { metrics, inflight, scoped, closing } = runtime
+  const logger = runtime.ctx.logger
+
+  async function handle(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const entry = inflight.start(reply)
+    const ctx = scoped(request.id, entry)
+    let status: number
+    reply.header('x-correlation-id', request.id)
+    try {
+      if (closing()) throw new HttpProblem({ status: 503, detail: 'The service is shutting down' })
+      const result = await run(ctx, request)
+      if (reply.sent) return
+      if (closing()) reply.header('connection', 'close')
+      status = sendResult(reply, result)
+    } catch (error) {
+      if (reply.sent) {
+        logger.warn({ err: error, correlationId: request.id }, 'handler failed after its response was sent')
+        return
+      }
+      if (closing()) reply.header('connection', 'close')
+      status = sendProblem(
+        reply,
+        request,
+        error,
+        logger,
+        ifMatchAware && request.headers['if-match'] !== undefined,
+      )
+    } finally {
+      inflight.finish(entry)
+    }
+    metrics.observeRequest(request.method, label, status, (performance.now() - entry.startedAt) / 1000)
+  }
+
+  app.route({
+    method: [...route.methods],
+    url: route.path,
+    // returning nothing keeps Fastify off its promise path; `handle` never rejects
+    handler(request, reply) {
+      void handle(request, reply)
+    },
+  })
+}
+
+function runnerOf(route: Exclude<RouteDefinition, { kind: 'websocket' }>, runtime: RouteRuntime): Runner {
+  switch (route.kind) {
+    case 'http': {
+      const handler = route.handler
+      return (ctx, request) => handler(ctx, request as ServiceRequest)
+    }
+    case 'command': {
+      const options = route.options as Parameters<typeof runCommandRoute>[0]
+      return (ctx, request) => runCommandRoute(options, ctx, request, runtime.bus, runtime.metrics)
+    }
+    case 'query': {
+      const { schemas, handler } = route
+      return async (ctx, request) => {
+        const input = schemas
+          ? { ...(await validateInput(schemas, { ...request, body: undefined })), headers: request.headers }
+          : request
+        return withEtag(await handler(ctx, input), request.headers)
+      }
+    }
+  }
+}
+
+/** A JSON body with a weak ETag of its bytes; 304 when the client's If-None-Match has it. */
+function withEtag(body: unknown, headers: IncomingHttpHeaders): unknown {
+  if (body === undefined || isHttpResponse(body)) return body
+  const json = typeof body === 'string' ? body : JSON.stringify(body)
+  const etag = `W/"${hash('sha1', json, 'base64url')}"`
+  const ifNoneMatch = headers['if-none-match']
+  if (ifNoneMatch !== undefined && etagListHas(ifNoneMatch, etag))
+    return response(undefined, { status: 304, headers: { etag } })
+  const contentType =
+    typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8'
+  return response(json, { headers: { etag, 'content-type': contentType } })
+}
+
+/** Weak comparison (RFC 9110 §8.8.3.2) of an If-None-Match list with one ETag. */
+function etagListHas(list: string, etag: string): boolean {
+  const opaque = etag.slice(2)
+  for (const candidate of list.split(',')) {
+    const tag = candidate.trim()
+    if (tag === '*' || tag === etag || tag === opaque || tag.slice(2) === opaque) return true
+  }
+  return false
+}
+
+function mountWebsocket(
+  app: FastifyInstance,
+  route: Extract<RouteDefinition, { kind: 'websocket' }>,
+  runtime: RouteRuntime,
+): void {
+  const { open, message, close } = route.handlers
+  app.get(route.path, { websocket: true }, (socket: WebSocket, request: FastifyRequest) => {
+    const ctx = runtime.scoped(request.id, undefined)
+    const connection = runtime.hub.connect(socket, {
+      path: route.path,
+      id: uuidv7(),
+      params: request.params,
+      query: request.query,
+      headers: request.headers,
+    })
+    const fail = (error: unknown) => {
+      ctx.logger.error(
+        { err: error, path: route.path, connection: connection.id },
+        'websocket handler failed',
+      )
+      socket.close(1011, 'Internal error')
+    }
+    // one handler at a time per connection, in order: `message` never runs before `open` finished
+    let chain: Promise<unknown> = Promise.resolve(open?.(ctx, connection)).catch(fail)
+    socket.on('message', (data, isBinary) => {
+      if (!message) return
+      const payload = isBinary ? toBuffer(data) : toBuffer(data).toString('utf8')
+      chain = chain.then(() => message(ctx, connection, payload)).catch(fail)
+    })
+    socket.on('close', (code, reason) => {
+      runtime.hub.disconnect(connection)
+      if (close) chain = chain.then(() => close(ctx, connection, code, reason.toString('utf8'))).catch(fail)
+    })
+  })
+}
+
+function toBuffer(data: Buffer | ArrayBuffer | Buffer[]): Buffer {
+  if (Buffer.isBuffer(data)) return data
+  return Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data)
+}
