@@ -23,6 +23,8 @@ export interface TestUpstream {
   readonly url: string
   readonly port: number
   readonly seen: Seen[]
+  /** Close code and reason of every WebSocket that ended, as this upstream saw it. */
+  readonly wsClosed: { code: number; reason: string }[]
   /** Answer `/healthz` with 503 while false. */
   healthy: boolean
   /** Stops listening and cuts every connection: the replica is dead (connections are refused). */
@@ -70,6 +72,7 @@ export async function startUpstream(name: string, handler: Handler = echo): Prom
         if (text === 'close please') ws.close(4000, 'asked to')
         else ws.send(isBinary ? data : `${name}: ${text}`)
       })
+      ws.on('close', (code, reason) => upstream.wsClosed.push({ code, reason: reason.toString() }))
       ws.send(`hello from ${name}`)
     })
   })
@@ -93,6 +96,7 @@ export async function startUpstream(name: string, handler: Handler = echo): Prom
     port,
     url: `http://127.0.0.1:${port}`,
     seen: [],
+    wsClosed: [],
     healthy: true,
     kill,
     revive: () => listen(port),
