@@ -76,7 +76,7 @@ const caughtUpMark = Symbol('caught up')
  * together with the checkpoint, so a crash anywhere re-applies nothing that was committed.
  */
 export async function runBuild(options: BuildRunOptions): Promise<BuildOutcome> {
-  const { store, documents, definition, build, signal, observer } = options
+  const { documents, definition, build, signal, observer } = options
   const checkpoint = buildName(definition.name, build)
   const claimed = await documents.claimCheckpoint(checkpoint)
   const epoch = claimed.epoch
@@ -258,33 +258,21 @@ export async function runBuild(options: BuildRunOptions): Promise<BuildOutcome> 
   }
 
   afterCommit()
-  let caughtUp = false
-  let wake: (() => void) | undefined
-  const subscription = store.subscribe({
-    after: position,
-    batchSize: options.batchSize,
-    signal,
-    onCaughtUp: () => {
-      caughtUp = true
-      wake?.()
-    },
-  })
-  const iterator = subscription[Symbol.asyncIterator]()
-  let pending: Promise<IteratorResult<StoredEvent>> | undefined
+  const feed = readAhead(options, position)
   let batch: StoredEvent[] = []
   try {
-    while (!signal.aborted) {
-      pending ??= iterator.next()
-      const next = caughtUp
-        ? caughtUpMark
-        : await Promise.race([
-            pending,
-            new Promise<typeof caughtUpMark>((resolve) => (wake = () => resolve(caughtUpMark))),
-          ])
-      wake = undefined
-      if (next === caughtUpMark) {
-        caughtUp = false
-        const switching = building
+    for (;;) {
+      const next = await feed.next(batch.length > 0)
+      if (next === 'end') return 'stopped'
+      if (next === 'idle' || next === caughtUpMark || batch.length + 1 > options.batchSize) {
+        const switching = next === caughtUpMark && building
+        if (next !== 'idle' && next !== caughtUpMark) {
+          // the batch is full: commit it, then start the next one with this event
+          const outcome = await flush(batch, false)
+          batch = [next]
+          if (outcome) return outcome
+          continue
+        }
         const outcome = await flush(batch, switching)
         batch = []
         if (outcome) return outcome
@@ -292,21 +280,96 @@ export async function runBuild(options: BuildRunOptions): Promise<BuildOutcome> 
           building = false
           observer.switched(build)
         }
-        observer.caughtUp(position)
+        if (next === caughtUpMark) observer.caughtUp(position)
         continue
       }
-      pending = undefined
-      if (next.done) break
-      batch.push(next.value)
-      if (batch.length >= options.batchSize) {
-        const outcome = await flush(batch, false)
-        batch = []
-        if (outcome) return outcome
-      }
+      batch.push(next)
     }
-    return 'stopped'
   } finally {
-    await subscription.close()
+    await feed.close()
     await afterCommitRunning
+  }
+}
+
+/**
+ * Reads the log ahead of the batches being committed (bounded to two batches), so the next
+ * batch's read overlaps the current batch's transaction.
+ */
+function readAhead(options: BuildRunOptions, after: number) {
+  const { signal, batchSize } = options
+  const queue: (StoredEvent | typeof caughtUpMark)[] = []
+  let head = 0
+  let ended = false
+  let failure: unknown
+  let wakeReader: (() => void) | undefined
+  let wakeMain: (() => void) | undefined
+  const notify = () => {
+    const wake = wakeMain
+    wakeMain = undefined
+    wake?.()
+  }
+  signal.addEventListener('abort', notify, { once: true })
+  const subscription = options.store.subscribe({
+    after,
+    batchSize,
+    signal,
+    onCaughtUp: () => {
+      queue.push(caughtUpMark)
+      notify()
+    },
+  })
+  const reading = (async () => {
+    try {
+      for await (const event of subscription) {
+        queue.push(event)
+        notify()
+        if (queue.length - head >= 2 * batchSize) await new Promise<void>((resolve) => (wakeReader = resolve))
+      }
+    } catch (error) {
+      failure = error
+    } finally {
+      ended = true
+      notify()
+    }
+  })()
+  const macrotask = () => new Promise((resolve) => setTimeout(resolve, 0))
+
+  return {
+    /**
+     * The next event, the caught-up mark, `'idle'` when nothing more arrived within a macrotask
+     * while a partial batch waits (commit it: the reader is waiting on the database), or `'end'`.
+     */
+    async next(holding: boolean): Promise<StoredEvent | typeof caughtUpMark | 'idle' | 'end'> {
+      for (;;) {
+        if (signal.aborted) return 'end'
+        if (head < queue.length) {
+          const item = queue[head++]!
+          if (head > 4096 && head * 2 > queue.length) {
+            queue.splice(0, head)
+            head = 0
+          }
+          if (queue.length - head < batchSize && wakeReader) {
+            const wake = wakeReader
+            wakeReader = undefined
+            wake()
+          }
+          return item
+        }
+        if (failure !== undefined)
+          throw failure instanceof Error ? failure : new Error(JSON.stringify(failure))
+        if (ended) return 'end'
+        if (holding) {
+          await macrotask()
+          if (head >= queue.length) return 'idle'
+          continue
+        }
+        await new Promise<void>((resolve) => (wakeMain = resolve))
+      }
+    },
+    async close() {
+      await subscription.close()
+      wakeReader?.()
+      await reading
+    },
   }
 }

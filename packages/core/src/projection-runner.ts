@@ -93,7 +93,11 @@ export function projectionRunner(
         loop.rate.add(read)
         failures = 0
         for (const wake of commitWaiters) wake()
-        if (loop.mode === 'building' && options.onProgress && Date.now() - loop.reportedAt >= 1000) {
+        if (
+          (loop.mode === 'building' || !loop.caughtUp) &&
+          options.onProgress &&
+          Date.now() - loop.reportedAt >= 1000
+        ) {
           loop.reportedAt = Date.now()
           options.onProgress(progressOf(loop))
         }

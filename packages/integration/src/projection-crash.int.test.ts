@@ -1,0 +1,28 @@
+import { randomBytes } from 'node:crypto'
+import { serviceGate } from '@acta/testing'
+import pg from 'pg'
+import { afterAll, describe, expect, it } from 'vitest'
+import { projectionCrashScenario } from './projection-crash-scenario.js'
+
+const postgresUrl = process.env.ACTA_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+const postgres = await serviceGate('PostgreSQL', async () => {
+  const client = new pg.Client({ connectionString: postgresUrl, connectionTimeoutMillis: 3000 })
+  await client.connect()
+  await client.end()
+})
+const schema = `acta_projection_crash_${randomBytes(4).toString('hex')}`
+afterAll(async () => {
+  if (!postgres.available) return
+  const client = new pg.Client({ connectionString: postgresUrl })
+  await client.connect()
+  await client.query(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(schema)} CASCADE`)
+  await client.end()
+})
+
+describe.skipIf(!postgres.available)('projection on PostgreSQL killed mid-batch', () => {
+  it('never applies an event twice: documents and checkpoint commit together', async () => {
+    const report = await projectionCrashScenario(`${postgresUrl}?schema=${schema}`)
+    console.log(`projection kill (postgres): ${JSON.stringify(report)}`)
+    expect(report.length).toBeGreaterThan(0)
+  }, 180_000)
+})
