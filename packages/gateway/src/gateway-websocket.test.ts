@@ -1,4 +1,5 @@
 import { once } from 'node:events'
+import type { IncomingMessage } from 'node:http'
 import { eventually } from '@acta/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
@@ -113,10 +114,7 @@ describe('websocket proxying', () => {
     const { gw, kv } = await setup()
     const ws = new WebSocket(wsUrl(gw, '/values/a'))
 
-    const [, response] = (await once(ws, 'unexpected-response')) as [
-      unknown,
-      import('node:http').IncomingMessage,
-    ]
+    const [, response] = (await once(ws, 'unexpected-response')) as [unknown, IncomingMessage]
 
     expect(response.statusCode).toBe(404)
     expect(response.headers['content-type']).toBe('application/problem+json')

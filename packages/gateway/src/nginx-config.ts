@@ -97,10 +97,22 @@ function httpBlock(table: RouteTable, options: NginxConfigOptions): string[] {
   }
   lines.push(`client_max_body_size ${token(options.clientMaxBodySize ?? '0')};`, '')
   lines.push('# Routes in table order: nginx tries regular expressions in a map in order, first match wins.')
-  lines.push(...map('"$request_method:$uri"', '$acta_upstream', table.routes.map(methodEntry)))
+  lines.push(
+    ...map(
+      '"$request_method:$uri"',
+      '$acta_upstream',
+      table.routes.map((route) => methodEntry(route)),
+    ),
+  )
   lines.push(...map('$uri', '$acta_allow', allowEntries(table.routes)))
   lines.push(...map('"$acta_upstream:$acta_allow"', '$acta_refusal', ['"~^:$" 404;', '"~^:" 405;']))
-  lines.push(...map('"$request_method:$uri"', '$acta_websocket_upstream', websocketRoutes.map(methodEntry)))
+  lines.push(
+    ...map(
+      '"$request_method:$uri"',
+      '$acta_websocket_upstream',
+      websocketRoutes.map((route) => methodEntry(route, true)),
+    ),
+  )
   lines.push(
     ...map('"$http_upgrade:$acta_websocket_upstream"', '$acta_websocket', [
       '"~^:" "";',
@@ -178,8 +190,13 @@ const titles: Record<number, string> = {
   504: 'Gateway Timeout',
 }
 
-function methodEntry(route: RouteConfig): string {
-  const methods = route.methods === undefined ? '[^:]+' : `(?:${allowedMethods(route.methods).join('|')})`
+/** A map entry keyed by `method:path`; WebSocket upgrades are always GET. */
+function methodEntry(route: RouteConfig, websocket = false): string {
+  const methods = websocket
+    ? 'GET'
+    : route.methods === undefined
+      ? '[^:]+'
+      : `(?:${allowedMethods(route.methods).join('|')})`
   return `"~^${methods}:${regexOf(route.path)}" ${upstreamName(route.service)};`
 }
 

@@ -6,7 +6,7 @@ export type {
   SuiteContext,
 } from './event-store-suite.js'
 export { collect, eventually, expectActaError, sleep, take } from './event-store-assertions.js'
-export { serviceGate } from './service-gate.js'
+export { nginxBinary, serviceGate } from './service-gate.js'
 export type { ServiceGate } from './service-gate.js'
 export { deciderSpec } from './decider-spec.js'
 export type { DeciderThen } from './decider-spec.js'

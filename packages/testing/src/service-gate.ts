@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
+
 export interface ServiceGate {
   readonly available: boolean
   readonly reason: string
@@ -25,4 +28,26 @@ export async function serviceGate(name: string, probe: () => Promise<unknown>): 
     console.warn(`\n  SKIPPING tests that need ${name}: ${reason}\n`)
     return { available: false, reason }
   }
+}
+
+/**
+ * Finds an nginx binary that runs — on `PATH`, else the Debian package's `/usr/sbin/nginx` — and
+ * resolves to its path. Meant as a `serviceGate` probe for tests that start their own nginx.
+ *
+ * @example
+ * let nginx = ''
+ * const gate = await serviceGate('nginx', async () => (nginx = await nginxBinary()))
+ */
+export async function nginxBinary(): Promise<string> {
+  const candidates = ['nginx', '/usr/sbin/nginx', '/usr/local/sbin/nginx']
+  const failures: string[] = []
+  for (const candidate of candidates) {
+    try {
+      await promisify(execFile)(candidate, ['-v'])
+      return candidate
+    } catch (error) {
+      failures.push(`${candidate}: ${(error as Error).message.split('\n')[0]}`)
+    }
+  }
+  throw new Error(`no runnable nginx binary (${failures.join('; ')}); install the Debian package "nginx"`)
 }
