@@ -94,9 +94,15 @@ export async function httpServer(options: HttpServerOptions): Promise<FastifyIns
       response(await ctx.metrics.metrics(), { headers: { 'content-type': ctx.metrics.contentType } }),
     ),
   ]
-  if (options.routes.some((route) => route.kind === 'websocket'))
-    await app.register(fastifyWebsocket, { options: { maxPayload: config.bodyLimit } })
-  for (const route of [...builtIn, ...options.routes]) mountRoute(app, route, runtime)
+  for (const route of [...builtIn, ...options.routes])
+    if (route.kind !== 'websocket') mountRoute(app, route, runtime)
+  const websockets = options.routes.filter((route) => route.kind === 'websocket')
+  // encapsulated, so the plugin's request hooks run on websocket routes only, not on every request
+  if (websockets.length > 0)
+    await app.register(async (scope) => {
+      await scope.register(fastifyWebsocket, { options: { maxPayload: config.bodyLimit } })
+      for (const route of websockets) mountRoute(scope, route, runtime)
+    })
   if (options.static)
     await app.register(fastifyStatic, {
       root: options.static.root,

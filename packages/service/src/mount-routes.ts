@@ -131,7 +131,7 @@ function mountWebsocket(
   runtime: RouteRuntime,
 ): void {
   const { open, message, close } = route.handlers
-  app.get(route.path, { websocket: true }, (socket: WebSocket, request: FastifyRequest) => {
+  const wsHandler = (socket: WebSocket, request: FastifyRequest) => {
     const ctx = runtime.scoped(request.id, undefined)
     const connection = runtime.hub.connect(socket, {
       path: route.path,
@@ -158,6 +158,21 @@ function mountWebsocket(
       runtime.hub.disconnect(connection)
       if (close) chain = chain.then(() => close(ctx, connection, code, reason.toString('utf8'))).catch(fail)
     })
+  }
+  const logger = runtime.ctx.logger
+  app.route({
+    method: 'GET',
+    url: route.path,
+    // a request without an Upgrade header reaches this handler instead of the websocket one
+    handler(request, reply) {
+      reply.header('x-correlation-id', request.id)
+      const problem = new HttpProblem(
+        { status: 426, detail: `${route.path} speaks WebSocket only` },
+        { upgrade: 'websocket', connection: 'Upgrade' },
+      )
+      sendProblem(reply, request, problem, logger)
+    },
+    wsHandler,
   })
 }
 
