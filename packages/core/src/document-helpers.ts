@@ -22,21 +22,28 @@ export function assertFieldPath(path: string): void {
   }
 }
 
-/** Refuses an id that is not a non-empty string of at most 512 characters without NUL (no SQL text type holds NUL). */
+/** A UTF-16 surrogate without its other half: not Unicode text, so no SQL adapter can store it. */
+const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
+
+/** A key every adapter stores as is: 1 to 512 characters of valid Unicode without NUL (no SQL text holds NUL). */
+const isKey = (value: unknown): value is string =>
+  typeof value === 'string' &&
+  value.length > 0 &&
+  value.length <= 512 &&
+  !value.includes('\0') &&
+  !loneSurrogate.test(value)
+
+/** Refuses an id that is not 1 to 512 characters of valid Unicode without NUL. */
 export function assertDocumentId(id: string): void {
-  if (typeof id !== 'string' || id.length === 0 || id.length > 512 || id.includes('\0')) {
-    throw new ValidationError('A document id is a non-empty string of at most 512 characters without NUL', {
-      id,
-    })
+  if (!isKey(id)) {
+    throw new ValidationError('A document id is 1 to 512 characters of valid Unicode without NUL', { id })
   }
 }
 
-/** Refuses a checkpoint or projection name that is not a non-empty string without NUL. */
+/** Refuses a checkpoint or projection name that is not 1 to 512 characters of valid Unicode without NUL. */
 export function assertCheckpointName(name: string, what = 'checkpoint name'): void {
-  if (typeof name !== 'string' || name.length === 0 || name.length > 512 || name.includes('\0')) {
-    throw new ValidationError(`A ${what} is a non-empty string of at most 512 characters without NUL`, {
-      name,
-    })
+  if (!isKey(name)) {
+    throw new ValidationError(`A ${what} is 1 to 512 characters of valid Unicode without NUL`, { name })
   }
 }
 
@@ -60,7 +67,19 @@ export function assertDocument(document: unknown): asserts document is Document 
  */
 export function documentJson(document: unknown, what = 'document'): string {
   assertDocument(document)
-  return toJson(document, what)
+  const text = toJson(document, what)
+  // JSON.stringify writes a lone surrogate as a \udxxx escape, which PostgreSQL's jsonb refuses
+  if (/\\ud[89a-f]/i.test(text) && hasLoneSurrogate(document)) {
+    throw new ValidationError(`The ${what} holds a string with a lone UTF-16 surrogate (not valid Unicode)`)
+  }
+  return text
+}
+
+function hasLoneSurrogate(value: unknown): boolean {
+  if (typeof value === 'string') return loneSurrogate.test(value)
+  if (value === null || typeof value !== 'object') return false
+  if (Array.isArray(value)) return value.some(hasLoneSurrogate)
+  return Object.entries(value).some(([key, item]) => loneSurrogate.test(key) || hasLoneSurrogate(item))
 }
 
 /** The declared index paths, each checked. */
@@ -79,6 +98,9 @@ export function validateWhere(where: Where | undefined): [string, string | numbe
     const type = typeof value
     if (!(value === null || type === 'string' || type === 'number' || type === 'boolean')) {
       throw new ValidationError(`Field "${field}" can only be compared with a JSON scalar`, { field })
+    }
+    if (type === 'string' && loneSurrogate.test(value as string)) {
+      throw new ValidationError(`Field "${field}" can only be compared with valid Unicode`, { field })
     }
     if (type === 'number' && !Number.isFinite(value)) {
       throw new ValidationError(`Field "${field}" can only be compared with a finite number`, { field })

@@ -170,6 +170,7 @@ export function memoryDocumentStore(): DocumentStore {
         async saveCheckpoint(name, position, epoch) {
           assertCheckpointName(name)
           assertPosition(position)
+          assertPosition(epoch, 'epoch')
           const current = checkpoints.get(name)?.epoch
           if (current !== epoch) throw (fenced = fencedCheckpoint(name, epoch, current))
           saves.set(name, { position, epoch })

@@ -79,13 +79,18 @@ export async function runTransaction<R>(
     queue = next.catch(() => undefined)
     return next
   }
+  /** Collections the catalog did not have: looked up once per transaction, not once per read. */
+  const absent = new Set<string>()
   const exists = async (collection: string): Promise<boolean> => {
+    if (absent.has(collection)) return false
     const connected = await connection()
     try {
-      return await tables.exists(connected, collection, known)
+      if (await tables.exists(connected, collection, known)) return true
     } catch (error) {
       throw translateError(error, { collection })
     }
+    absent.add(collection)
+    return false
   }
 
   /** The JSON text of a document as this transaction sees it, or null. */
@@ -119,6 +124,7 @@ export async function runTransaction<R>(
       const connected = await connection()
       try {
         await tables.ensure(connected, collection, [...unit.indexes], known)
+        absent.delete(collection)
       } catch (error) {
         throw translateError(error, { collection })
       }

@@ -187,6 +187,7 @@ export function sqliteDocumentStore(options: SqliteDocumentStoreOptions = {}): D
           active()
           assertCheckpointName(name)
           assertPosition(position)
+          assertPosition(epoch, 'epoch')
           if (saveRow.run(position, now(), name, epoch).changes === 0) {
             // a caught fencing error still dooms the transaction
             throw (state.fenced = fencedCheckpoint(name, epoch, loadRow.get(name)?.epoch))

@@ -30,7 +30,14 @@ const badFieldPaths = [
   '$.a',
   'ä',
 ]
-const badIds = ['', 'x'.repeat(513), 'nul\0inside', 7 as unknown as string, undefined as unknown as string]
+const badIds = [
+  '',
+  'x'.repeat(513),
+  'nul\0inside',
+  'lone \ud800 surrogate',
+  7 as unknown as string,
+  undefined as unknown as string,
+]
 const notObjects = [null, [], ['a'], 'text', 42, true, undefined] as unknown as Document[]
 
 /** Bad input fails with a VALIDATION ActaError and writes nothing. */
@@ -71,10 +78,10 @@ export function validationTests(ctx: DocumentSuiteContext): void {
     expect(await todos.find()).toEqual([{ a: 1 }])
   })
 
-  test('refuses to compare a field with anything but a JSON scalar', async () => {
+  test('refuses to compare a field with anything but a JSON scalar of valid Unicode', async () => {
     const todos = ctx.store().collection('todos')
     await todos.put('t-1', { a: 1 })
-    const values = [{}, [1], undefined, Number.NaN, Number.POSITIVE_INFINITY, 10n, () => 1]
+    const values = [{}, [1], undefined, Number.NaN, Number.POSITIVE_INFINITY, 10n, () => 1, 'lone \udc00']
     for (const value of values) {
       const where = { a: value } as unknown as Where
       await expectActaError(todos.find({ where }), 'VALIDATION')
@@ -124,6 +131,8 @@ export function validationTests(ctx: DocumentSuiteContext): void {
       { big: 10n },
       { fn: () => 1 },
       { list: [1, undefined] },
+      { lone: 'half a pair \ud83d here' },
+      { ['\ude00']: 'lone low surrogate in a key' },
       cyclic,
     ] as unknown as Document[]
     for (const value of bad) {
@@ -155,7 +164,7 @@ export function validationTests(ctx: DocumentSuiteContext): void {
 
   test('refuses bad checkpoint names, positions and builds', async () => {
     const store = ctx.store()
-    for (const name of ['', 'nul\0inside', 3 as unknown as string]) {
+    for (const name of ['', 'nul\0inside', 'lone \ud800', 3 as unknown as string]) {
       await expectActaError(store.claimCheckpoint(name), 'VALIDATION')
       await expectActaError(store.loadCheckpoint(name), 'VALIDATION')
       await expectActaError(store.resetCheckpoint(name), 'VALIDATION')
@@ -166,6 +175,12 @@ export function validationTests(ctx: DocumentSuiteContext): void {
       await expectActaError(store.resetCheckpoint('todos@1', position), 'VALIDATION')
       await expectActaError(
         store.transaction((tx) => tx.saveCheckpoint('todos@1', position, epoch)),
+        'VALIDATION',
+      )
+    }
+    for (const badEpoch of [-1, 0.5, '1' as unknown as number]) {
+      await expectActaError(
+        store.transaction((tx) => tx.saveCheckpoint('todos@1', 5, badEpoch)),
         'VALIDATION',
       )
     }
