@@ -56,7 +56,7 @@ export function findQuery(table: string, options: Checked): PostgresQuery {
 
 export function countQuery(table: string, where: Checked['where']): PostgresQuery {
   const values: unknown[] = []
-  return { text: `SELECT count(*)::int AS count FROM ${table}${whereSql(where, values)}`, values }
+  return { text: `SELECT count(*)::float8 AS count FROM ${table}${whereSql(where, values)}`, values }
 }
 
 /** A prepared statement's name, derived from its text (node-postgres refuses one name for two texts). */
