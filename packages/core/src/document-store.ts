@@ -63,8 +63,9 @@ export interface ProjectionCheckpoint {
 export interface DocumentTransaction {
   collection<T extends Document = Document>(name: string, options?: CollectionOptions): Collection<T>
   /**
-   * Moves a checkpoint in this transaction. Throws a CONFLICT ActaError (and the whole transaction
-   * rolls back) when `epoch` is no longer the checkpoint's current epoch.
+   * Moves a checkpoint in this transaction. Throws a CONFLICT ActaError when `epoch` is no longer
+   * the checkpoint's current epoch (or it was never claimed); the whole transaction then rolls back,
+   * even if `work` catches the error.
    */
   saveCheckpoint(name: string, position: number, epoch: number): Promise<void>
   /** Points `projection` at `build` in this transaction (the blue/green switch). */
