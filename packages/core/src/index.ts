@@ -147,7 +147,7 @@ export type {
   ScheduledEntry,
   ScheduledPayload,
 } from './schedule-store.js'
-export { startScheduler } from './scheduler.js'
+export { scheduledCommand, startScheduler } from './scheduler.js'
 export type {
   Scheduler,
   SchedulerErrorContext,

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { isActaError } from './errors.js'
 import { memoryScheduleStore, type ScheduleStore, type ScheduledEntry } from './schedule-store.js'
 import {
+  scheduledCommand,
   startScheduler,
   type Scheduler,
   type SchedulerErrorContext,
@@ -219,5 +220,22 @@ describe('startScheduler', () => {
       }
       expect(isActaError(error, 'VALIDATION'), JSON.stringify(bad)).toBe(true)
     }
+  })
+
+  it('turns an entry into its command, with the entry id as message id', () => {
+    const entry: ScheduledEntry = {
+      id: 'expire-t-1',
+      dueAt: new Date(),
+      payload: { type: 'MarkTodoAsExpired', data: { todoId: 't-1' }, metadata: { correlationId: 'c-1' } },
+      status: 'pending',
+      attempts: 0,
+      lastError: undefined,
+      createdAt: new Date(),
+    }
+    expect(scheduledCommand(entry)).toEqual({
+      type: 'MarkTodoAsExpired',
+      data: { todoId: 't-1' },
+      metadata: { correlationId: 'c-1', messageId: 'expire-t-1' },
+    })
   })
 })

@@ -1,12 +1,13 @@
 import { ValidationError } from './errors.js'
 import { uuidv7 } from './ids.js'
+import type { Command } from './messages.js'
 import type { ScheduleStore, ScheduledEntry } from './schedule-store.js'
 import { backoffMs } from './transport-helpers.js'
 
 export interface SchedulerOptions {
   schedules: ScheduleStore
   /**
-   * Sends a due entry, typically `bus.send(entry.payload, { messageId: entry.id })`: a timer can
+   * Sends a due entry, typically `bus.send(scheduledCommand(entry))`: a timer can
    * fire more than once (a crash between send and complete), and the id lets the receiver drop
    * the repeat. Resolving marks the entry done; throwing schedules a retry.
    */
@@ -74,7 +75,7 @@ const maxErrorLength = 2000
  * @example
  * const scheduler = startScheduler({
  *   schedules,
- *   dispatch: (entry) => bus.send(entry.payload, { messageId: entry.id }),
+ *   dispatch: (entry) => bus.send(scheduledCommand(entry)),
  * })
  * await schedules.schedule({ id: `expire-${todoId}`, dueAt, payload })
  * scheduler.wake()
@@ -202,6 +203,18 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
       state = 'stopped'
     },
   }
+}
+
+/**
+ * The command a due entry sends: its payload with `metadata.messageId` set to the entry's id, so
+ * the command pipeline and inboxes recognise a timer that fired twice.
+ *
+ * @example
+ * startScheduler({ schedules, dispatch: (entry) => bus.send(scheduledCommand(entry)) })
+ */
+export function scheduledCommand(entry: ScheduledEntry): Command {
+  const { type, data, metadata } = entry.payload
+  return { type, data, metadata: { ...metadata, messageId: entry.id } }
 }
 
 function describe(error: unknown): string {

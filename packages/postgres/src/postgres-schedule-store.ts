@@ -85,7 +85,7 @@ const errorText = (error: string) => String(error).replaceAll('\0', '')
  *
  * @example
  * const schedules = postgresScheduleStore({ connectionString: process.env.ACTA_DATABASE_URL })
- * const scheduler = startScheduler({ schedules, dispatch: (entry) => bus.send(entry.payload, { messageId: entry.id }) })
+ * const scheduler = startScheduler({ schedules, dispatch: (entry) => bus.send(scheduledCommand(entry)) })
  */
 export function postgresScheduleStore(options: PostgresScheduleStoreOptions): PostgresScheduleStore {
   if (!options.pool && !options.connectionString) {
