@@ -60,16 +60,20 @@ export async function runTransaction<R>(
       await connected.query({ text: 'BEGIN' })
       return connected
     }))
-  /** A statement on the transaction's connection, its error translated (a dropped table forgotten). */
-  const query = async <Row>(statement: PostgresQuery, collection?: string): Promise<Row[]> => {
-    const connected = await connection()
+  /** Work on the transaction's connection, its errors translated (and a dropped table forgotten). */
+  const onConnection = async <T>(
+    use: (connected: PostgresPoolClient) => Promise<T>,
+    collection?: string,
+  ): Promise<T> => {
     try {
-      return (await connected.query<Row>(statement)).rows
+      return await use(await connection())
     } catch (error) {
       if (collection !== undefined && sqlState(error) === '42P01') tables.forget(collection)
       throw translateError(error, collection === undefined ? {} : { collection })
     }
   }
+  const query = <Row>(statement: PostgresQuery, collection?: string): Promise<Row[]> =>
+    onConnection(async (connected) => (await connected.query<Row>(statement)).rows, collection)
   const serial = <T>(operation: () => Promise<T>): Promise<T> => {
     const next = queue.then(() => {
       if (!active)
@@ -83,12 +87,8 @@ export async function runTransaction<R>(
   const absent = new Set<string>()
   const exists = async (collection: string): Promise<boolean> => {
     if (absent.has(collection)) return false
-    const connected = await connection()
-    try {
-      if (await tables.exists(connected, collection, known)) return true
-    } catch (error) {
-      throw translateError(error, { collection })
-    }
+    if (await onConnection((connected) => tables.exists(connected, collection, known), collection))
+      return true
     absent.add(collection)
     return false
   }
@@ -121,13 +121,11 @@ export async function runTransaction<R>(
     unit.dirty.clear()
     unit.cleared = false
     if (ids.length > 0) {
-      const connected = await connection()
-      try {
-        await tables.ensure(connected, collection, [...unit.indexes], known)
-        absent.delete(collection)
-      } catch (error) {
-        throw translateError(error, { collection })
-      }
+      await onConnection(
+        (connected) => tables.ensure(connected, collection, [...unit.indexes], known),
+        collection,
+      )
+      absent.delete(collection)
     } else if (!(await exists(collection))) return
     if (cleared) await query(unit.sql.clear, collection)
     else if (gone.length > 0) await query({ ...unit.sql.delete, values: [gone] }, collection)

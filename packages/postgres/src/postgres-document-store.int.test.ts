@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { validateFindOptions } from '@acta/core'
-import { documentStoreSuite, serviceGate } from '@acta/testing'
+import { documentStoreSuite, expectActaError, serviceGate } from '@acta/testing'
 import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
 import { findQuery } from './document-sql.js'
@@ -98,6 +98,17 @@ describe.skipIf(!postgres.available)('postgres document store', () => {
         expect.stringMatching(/^acta_idx_/),
       ])
       await Promise.all(instances.map((documents) => documents.close()))
+    })
+
+    it('fails with UNAVAILABLE when PostgreSQL cannot be reached', async () => {
+      const documents = postgresDocumentStore({ connectionString: 'postgres://postgres@127.0.0.1:1/none' })
+      await expectActaError(documents.collection('todos').get('t-1'), 'UNAVAILABLE')
+      await expectActaError(
+        documents.transaction((tx) => tx.collection('todos').put('t-1', { a: 1 })),
+        'UNAVAILABLE',
+      )
+      await expectActaError(documents.claimCheckpoint('todos@1'), 'UNAVAILABLE')
+      await documents.close()
     })
 
     it('finds by a declared field through its expression index', async () => {
