@@ -206,7 +206,8 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
 }
 
 /**
- * The command a due entry sends: its payload with `metadata.messageId` set to the entry's id, so
+ * The command a due entry sends: its payload with `metadata.messageId` set to the entry's id (unless
+ * the payload carries its own, as process managers' timers do, derived from id and due time), so
  * the command pipeline and inboxes recognise a timer that fired twice.
  *
  * @example
@@ -214,7 +215,8 @@ export function startScheduler(options: SchedulerOptions): Scheduler {
  */
 export function scheduledCommand(entry: ScheduledEntry): Command {
   const { type, data, metadata } = entry.payload
-  return { type, data, metadata: { ...metadata, messageId: entry.id } }
+  const own = metadata?.messageId
+  return { type, data, metadata: { ...metadata, messageId: typeof own === 'string' && own ? own : entry.id } }
 }
 
 function describe(error: unknown): string {
