@@ -124,15 +124,18 @@ export async function runBuild(options: BuildRunOptions): Promise<BuildOutcome> 
     })().finally(() => (afterCommitRunning = undefined))
   }
 
+  let initialized = false
   /** One transaction: the handlers of `events`, their effects, the checkpoint, maybe the switch. */
   async function commit(events: readonly StoredEvent[], to: number, switchNow: boolean, park?: ParkedEvent) {
     await documents.transaction(async (tx) => {
       const context = contextFor(tx)
-      const builds = tx.collection<BuildRecord>(buildsCollection)
-      const record = await builds.get(checkpoint)
-      if (record && !record.initialized) {
-        await definition.init?.(context)
-        await builds.patch(checkpoint, { initialized: true })
+      if (!initialized) {
+        const builds = tx.collection<BuildRecord>(buildsCollection)
+        const record = await builds.get(checkpoint)
+        if (record && !record.initialized) {
+          await definition.init?.(context)
+          await builds.patch(checkpoint, { initialized: true })
+        }
       }
       for (const event of events) {
         const handler = handlers[event.type] ?? handlers['*']
@@ -143,6 +146,8 @@ export async function runBuild(options: BuildRunOptions): Promise<BuildOutcome> 
       await tx.saveCheckpoint(checkpoint, to, epoch)
       if (switchNow) await switchTo(tx)
     })
+    // a reset marks the build uninitialized again, but also fences this run, which then ends
+    initialized = true
     afterCommit()
   }
 
