@@ -101,17 +101,43 @@ describe('replicas', () => {
     expect(served(kv)).toEqual([1, 0])
   })
 
-  it('answers 502 problem+json when no replica is up', async () => {
+  it('answers 502 problem+json when no replica can be reached', async () => {
     const kv = await replicas(2)
     const gw = await gateway(kv)
     await Promise.all(kv.map((u) => u.kill()))
 
-    const tried = await call(`${gw.url}/values/a`)
-    const none = await call(`${gw.url}/values/a`)
+    const first = await call(`${gw.url}/values/a`)
+    const again = await call(`${gw.url}/values/a`)
 
-    expect([tried.status, none.status]).toEqual([502, 502])
-    expect(tried.json()).toMatchObject({ detail: 'Every replica of service "kv" tried failed' })
-    expect(none.json()).toMatchObject({ detail: 'No healthy replica of service "kv"' })
+    expect([first.status, again.status]).toEqual([502, 502])
+    expect(first.headers.get('content-type')).toBe('application/problem+json')
+    expect(first.json()).toMatchObject({ detail: 'No replica of service "kv" could be reached (tried 2)' })
+    expect(again.json()).toMatchObject({ detail: 'No replica of service "kv" could be reached (tried 2)' })
+  })
+
+  it('answers 502 problem+json without trying when every replica fails its health check', async () => {
+    const kv = await replicas(2)
+    kv.forEach((u) => (u.healthy = false))
+    const gw = await gateway(kv, { health: { path: '/healthz', intervalMs: 50 } })
+    await eventually(() => gw.status().services.kv!.upstreams.every((u) => !u.healthy), 5000, 'both out')
+
+    const response = await call(`${gw.url}/values/a`)
+
+    expect(response.status).toBe(502)
+    expect(response.json()).toMatchObject({ status: 502, detail: 'No replica of service "kv" is healthy' })
+    expect(served(kv)).toEqual([0, 0])
+  })
+
+  it('tries a replica taken out passively again at once when no other is up', async () => {
+    const kv = await replicas(1)
+    const gw = await gateway(kv, { failTimeoutMs: 600_000 })
+    await kv[0]!.kill()
+    expect((await call(`${gw.url}/values/a`)).status).toBe(502)
+    expect(gw.status().services.kv!.upstreams[0]!.healthy).toBe(false)
+
+    await kv[0]!.revive()
+
+    expect((await call(`${gw.url}/values/a`)).status).toBe(200)
   })
 
   it('answers 504 problem+json when the replica does not answer in time, without retrying', async () => {

@@ -162,10 +162,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   const server = createServer(onRequest)
   server.on('upgrade', onUpgrade)
-  server.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n')
-    else socket.destroy()
-  })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {

@@ -71,8 +71,8 @@ class Exchange {
   attempt(replica: Replica | undefined): void {
     if (replica === undefined) {
       const detail = this.tried
-        ? `Every replica of service "${this.pool.name}" tried failed`
-        : `No healthy replica of service "${this.pool.name}"`
+        ? `No replica of service "${this.pool.name}" could be reached (tried ${this.tried.size})`
+        : `No replica of service "${this.pool.name}" is healthy`
       return this.problem(502, detail)
     }
     const attempt = new Attempt(this, replica)

@@ -42,7 +42,7 @@ export function proxyUpgrade(
   const attempt = (replica: Replica | undefined): void => {
     if (clientClosed) return
     if (replica === undefined) {
-      const detail = tried.size > 0 ? 'tried failed' : 'is healthy'
+      const detail = tried.size > 0 ? `could be reached (tried ${tried.size})` : 'is healthy'
       return writeRawProblem(client, {
         status: 502,
         detail: `No replica of service "${pool.name}" ${detail}`,

@@ -11,13 +11,21 @@ export class ServicePool {
     readonly replicas: readonly Replica[],
   ) {}
 
-  /** The next healthy replica not in `tried`, or `undefined` when none is left. */
+  /**
+   * The next healthy replica not in `tried`. When none is healthy, the next one that was only
+   * taken out passively (a refused or reset connection) rather than by a failing health check:
+   * one transient error must not empty a service for `failTimeoutMs`. `undefined` when none is left.
+   */
   pick(tried?: ReadonlySet<Replica>): Replica | undefined {
+    return this.find(tried, (replica) => replica.healthy) ?? this.find(tried, (replica) => replica.fallback)
+  }
+
+  private find(tried: ReadonlySet<Replica> | undefined, eligible: (replica: Replica) => boolean) {
     const count = this.replicas.length
     for (let i = 0; i < count; i++) {
       const index = (this.next + i) % count
       const replica = this.replicas[index]!
-      if (replica.healthy && (tried === undefined || !tried.has(replica))) {
+      if (eligible(replica) && (tried === undefined || !tried.has(replica))) {
         this.next = (index + 1) % count
         return replica
       }

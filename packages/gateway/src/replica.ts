@@ -61,6 +61,11 @@ export class Replica {
     return this.downUntil === 0 || Date.now() >= this.downUntil
   }
 
+  /** Worth a try when no replica is healthy: only taken out passively, not by its health check. */
+  get fallback(): boolean {
+    return !this.retired && !this.checkFailed
+  }
+
   /** Passive check: connecting failed, so keep new requests away for `failTimeoutMs`. */
   markDown(error: Error): void {
     const wasHealthy = this.healthy
