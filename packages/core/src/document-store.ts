@@ -91,7 +91,11 @@ export interface DocumentStore {
   /**
    * Runs `work` in one transaction: everything it writes commits together, or nothing does. When
    * `work` throws, the transaction rolls back and the error is rethrown. Use only `tx` inside `work`:
-   * the store's own methods are outside the transaction (and SQLite makes them wait for it).
+   * the store's own methods are outside the transaction and commit on their own.
+   *
+   * An adapter that holds no lock while `work` runs (SQLite) validates at commit instead: when a
+   * document the work read through `tx` (get, patch, delete) changed meanwhile, the commit is
+   * refused with a CONCURRENCY ActaError and nothing is written; run the transaction again.
    */
   transaction<R>(work: (tx: DocumentTransaction) => Promise<R>): Promise<R>
   /** Names of the collections that exist (written to and not dropped since), in code point order. */

@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { validateFindOptions } from '@acta/core'
-import { documentStoreSuite, eventually, sleep } from '@acta/testing'
+import { documentStoreSuite, eventually, expectActaError } from '@acta/testing'
 import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
 import { findSql } from './document-sql.js'
+import { sqliteCoordination } from './sqlite-coordination.js'
 import { sqliteDocumentStore } from './sqlite-document-store.js'
 import { sqliteEventStore } from './sqlite-event-store.js'
 
@@ -41,27 +42,138 @@ describe('sqlite document store', () => {
     db.close()
   })
 
-  it('makes a write outside a transaction wait for the transaction instead of joining it', async () => {
+  it('commits a write outside a transaction at once, apart from the open transaction', async () => {
     const documents = sqliteDocumentStore({ path: freshPath() })
     const todos = documents.collection('todos')
-    let outsideDone = false
-    let outside: Promise<void> | undefined
     const failed = await documents
       .transaction(async (tx) => {
         await tx.collection('todos').put('inside', { n: 1 })
-        outside = todos.put('outside', { n: 2 }).then(() => void (outsideDone = true))
-        await sleep(50)
-        expect(outsideDone).toBe(false)
+        await todos.put('outside', { n: 2 })
+        expect(await todos.find()).toEqual([{ n: 2 }])
         throw new Error('roll back')
       })
       .catch((error: Error) => error.message)
     expect(failed).toBe('roll back')
-    await outside
     expect(await todos.find()).toEqual([{ n: 2 }])
     await documents.close()
   })
 
-  it('serializes the transactions of two processes on one file: no update is lost', async () => {
+  it('refuses with CONCURRENCY a commit whose documents changed after it read them, writing nothing', async () => {
+    const file = freshPath()
+    const a = sqliteDocumentStore({ path: file })
+    const b = sqliteDocumentStore({ path: file })
+    await a.collection('counters').put('shared', { value: 1 })
+    await a.collection('todos').put('t-1', { done: false })
+    const changes = [
+      () => b.collection('counters').put('shared', { value: 5 }),
+      () => b.collection('counters').delete('shared'),
+      () => b.collection('counters').put('absent', { value: 1 }),
+      () => b.collection('todos').patch('t-1', { done: true }),
+    ]
+    for (const change of changes) {
+      const error = await expectActaError(
+        a.transaction(async (tx) => {
+          const counters = tx.collection<{ value: number }>('counters')
+          const value = (await counters.get('shared'))?.value ?? 0
+          await counters.get('absent')
+          await tx.collection('todos').patch('t-1', { seen: true })
+          await change()
+          await counters.put('shared', { value: value + 1 })
+          await tx.collection('other').put('o-1', { value })
+        }),
+        'CONCURRENCY',
+      )
+      expect(error.details).toHaveProperty('collection')
+      expect(await a.collection('other').count()).toBe(0)
+      expect(await a.collection('todos').get('t-1')).not.toHaveProperty('seen')
+    }
+    // what b wrote stands; a wrote nothing
+    expect(await a.collection('counters').get('shared')).toBeUndefined()
+    expect(await a.collection('todos').get('t-1')).toEqual({ done: true })
+    await a.close()
+    await b.close()
+  })
+
+  it('commits a transaction that only read, and blind writes, whatever changed meanwhile', async () => {
+    const file = freshPath()
+    const a = sqliteDocumentStore({ path: file })
+    const b = sqliteDocumentStore({ path: file })
+    await a.collection('todos').put('t-1', { n: 1 })
+    const seen = await a.transaction(async (tx) => {
+      const read = await tx.collection('todos').get('t-1')
+      await b.collection('todos').put('t-1', { n: 2 })
+      return read
+    })
+    expect(seen).toEqual({ n: 1 })
+    await a.transaction(async (tx) => {
+      await b.collection('todos').put('t-1', { n: 3 })
+      await tx.collection('todos').put('t-1', { n: 4 })
+    })
+    expect(await b.collection('todos').get('t-1')).toEqual({ n: 4 })
+    await a.close()
+    await b.close()
+  })
+
+  it('fences a checkpoint claimed by another owner between the save and the commit', async () => {
+    const file = freshPath()
+    const a = sqliteDocumentStore({ path: file })
+    const b = sqliteDocumentStore({ path: file })
+    const { epoch } = await a.claimCheckpoint('todos@1')
+    await expectActaError(
+      a.transaction(async (tx) => {
+        await tx.collection('todos').put('t-1', { n: 1 })
+        await tx.saveCheckpoint('todos@1', 10, epoch)
+        await b.claimCheckpoint('todos@1')
+      }),
+      'CONFLICT',
+    )
+    expect(await b.collection('todos').count()).toBe(0)
+    expect(await b.loadCheckpoint('todos@1')).toMatchObject({ position: 0, epoch: epoch + 1 })
+    await a.close()
+    await b.close()
+  })
+
+  it('fails the commit of a transaction whose store closed during its work', async () => {
+    const file = freshPath()
+    const documents = sqliteDocumentStore({ path: file })
+    await expectActaError(
+      documents.transaction(async (tx) => {
+        await tx.collection('todos').put('t-1', { n: 1 })
+        await documents.close()
+      }),
+      'UNAVAILABLE',
+    )
+    const reopened = sqliteDocumentStore({ path: file })
+    expect(await reopened.collections()).toEqual([])
+    await reopened.close()
+  })
+
+  it('lets the event store and leases on the same file write while a transaction awaits them', async () => {
+    const file = freshPath()
+    const documents = sqliteDocumentStore({ path: file })
+    const events = sqliteEventStore({ path: file, busyTimeoutMs: 1000 })
+    const coordination = sqliteCoordination({ path: file, busyTimeoutMs: 1000 })
+    const { epoch } = await documents.claimCheckpoint('todos@1')
+    const appended = await documents.transaction(async (tx) => {
+      const todos = tx.collection('todos')
+      await todos.put('t-1', { text: 'a' })
+      const result = await events.append('todo-1', [{ type: 'TodoWasPosted', data: { text: 'b' } }])
+      expect(await coordination.leases.acquire('projection', 'me', 60_000)).toBe(true)
+      await todos.put('t-2', { text: 'b' })
+      expect(await todos.count()).toBe(2)
+      await events.append('todo-2', [{ type: 'TodoWasPosted', data: { text: 'c' } }])
+      await tx.saveCheckpoint('todos@1', result.position, epoch)
+      return result
+    })
+    expect(await documents.collection('todos').count()).toBe(2)
+    expect(await documents.loadCheckpoint('todos@1')).toMatchObject({ position: appended.position })
+    expect((await events.readStream('todo-2')).version).toBe(1)
+    await coordination.close()
+    await events.close()
+    await documents.close()
+  })
+
+  it('keeps the transactions of two processes on one file from losing an update', async () => {
     const file = freshPath()
     const documents = sqliteDocumentStore({ path: file })
     const count = 40
@@ -73,6 +185,8 @@ describe('sqlite document store', () => {
     expect(await Promise.all(children.map((c) => c.exited))).toEqual([0, 0])
     expect(await documents.collection('counters').get('shared')).toEqual({ value: 2 * count })
     expect(await documents.collection('writes').count()).toBe(2 * count)
+    const conflicts = children.flatMap((c) => c.lines.filter((line) => line.startsWith('conflicts ')))
+    console.log(`two processes, ${2 * count} transactions, retried: ${conflicts.join(', ')}`)
     await documents.close()
   }, 60_000)
 

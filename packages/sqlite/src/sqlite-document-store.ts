@@ -6,12 +6,13 @@ import {
   assertCheckpointName,
   assertCollectionName,
   assertPosition,
-  fencedCheckpoint,
 } from '@acta/core'
-import type { DocumentStore, DocumentTransaction, ProjectionCheckpoint } from '@acta/core'
+import type { DocumentStore, ProjectionCheckpoint } from '@acta/core'
 import Database from 'better-sqlite3'
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3'
 import { documentCollection, type DocumentScope } from './document-collection.js'
+import type { TableScope } from './document-table.js'
+import { runTransaction, type TransactionContext } from './document-transaction.js'
 import { collectionDdl, collectionPrefix, documentLedger, tableName } from './document-schema.js'
 import { configureConnection, migrate } from './schema.js'
 import { defaultSqlitePath } from './sqlite-event-store.js'
@@ -46,9 +47,10 @@ const maxCachedStatements = 500
 
 /**
  * Read-model documents in a SQLite file, by default the event store's, so projections keep their
- * documents and checkpoints beside the log. A transaction holds the file's write lock
- * (BEGIN IMMEDIATE) from its start to its COMMIT, across the awaits of its work; writes and reads
- * outside it on this store wait until it ends, other connections wait up to `busyTimeoutMs`.
+ * documents and checkpoints beside the log. No write lock is ever held across an await: a
+ * transaction buffers its writes while its work runs and commits them in one synchronous
+ * BEGIN IMMEDIATE … COMMIT, failing with 'CONCURRENCY' (nothing written) when a document it read
+ * changed meanwhile, so the caller runs it again.
  *
  * @example
  * const documents = sqliteDocumentStore() // .acta/acta.db
@@ -75,6 +77,8 @@ export function sqliteDocumentStore(options: SqliteDocumentStoreOptions = {}): D
     if (closed) throw new ActaError('UNAVAILABLE', 'The document store is closed')
   }
   const lock = writeLock(db, assertOpen)
+  const begin = db.prepare('BEGIN IMMEDIATE')
+  const rollback = db.prepare('ROLLBACK')
   const cache = new Map<string, Statement>()
   const prepare = (sql: string): Statement => {
     let statement = cache.get(sql)
@@ -88,19 +92,25 @@ export function sqliteDocumentStore(options: SqliteDocumentStoreOptions = {}): D
   }
   /** Collections whose table and indexes this connection created or found, keyed by name and indexes. */
   const ensured = new Set<string>()
-  const ensureIn = (known: Set<string>, collection: string, indexes: readonly string[]): void => {
-    const key = [collection, ...indexes].join('\0')
-    if (ensured.has(key) || known.has(key)) return
-    db.exec(collectionDdl(collection, indexes))
-    known.add(key)
+  const forgetIn = (known: Set<string>, collection: string): void => {
+    for (const key of known) if (key.split('\0')[0] === collection) known.delete(key)
   }
-  const forget = (collection: string): void => {
-    for (const key of ensured) if (key.split('\0')[0] === collection) ensured.delete(key)
-  }
+  /** A scope whose tables created in a transaction join `ensured` only once it commits. */
+  const scopeOf = (created: Set<string>): TableScope => ({
+    ensure(collection, indexes) {
+      const key = [collection, ...indexes].join('\0')
+      if (ensured.has(key) || created.has(key)) return
+      db.exec(collectionDdl(collection, indexes))
+      created.add(key)
+    },
+    forget(collection) {
+      forgetIn(ensured, collection)
+      forgetIn(created, collection)
+    },
+    prepare,
+  })
 
-  const read = async <T>(query: () => T): Promise<T> => {
-    assertOpen()
-    while (lock.held) await lock.idle()
+  const read = <T>(query: () => T): T => {
     assertOpen()
     try {
       return query()
@@ -108,12 +118,11 @@ export function sqliteDocumentStore(options: SqliteDocumentStoreOptions = {}): D
       throw translateSqliteError(error)
     }
   }
+  const committed = scopeOf(ensured)
   const outside: DocumentScope = {
-    read,
+    ...committed,
+    read: async (query) => read(query),
     write: (work) => lock.write(work),
-    ensure: (collection, indexes) => ensureIn(ensured, collection, indexes),
-    forget,
-    prepare,
   }
 
   const now = Date.now
@@ -152,6 +161,30 @@ export function sqliteDocumentStore(options: SqliteDocumentStoreOptions = {}): D
     return toCheckpoint(await lock.write(() => claimRow.get({ name, position, now: now() })!))
   }
 
+  const transactionContext: TransactionContext = {
+    read: (query) => read(() => query(committed)),
+    preview(query) {
+      const scope = scopeOf(new Set())
+      return read(() => {
+        begin.run()
+        try {
+          return query(scope)
+        } finally {
+          if (db.inTransaction) rollback.run()
+        }
+      })
+    },
+    async commit(apply) {
+      const created = new Set<string>()
+      const scope = scopeOf(created)
+      await lock.write(() => apply(scope))
+      for (const key of created) ensured.add(key)
+    },
+    checkpointEpoch: (name) => loadRow.get(name)?.epoch,
+    moveCheckpoint: (name, position, epoch) => saveRow.run(position, now(), name, epoch).changes > 0,
+    setActiveBuild: (projection, build) => void setBuild.run(projection, build, now()),
+  }
+
   return {
     collection: (name, collectionOptions) => {
       assertOpen()
@@ -160,77 +193,24 @@ export function sqliteDocumentStore(options: SqliteDocumentStoreOptions = {}): D
 
     async transaction(work) {
       assertOpen()
-      const state = { active: true, fenced: undefined as ActaError | undefined, created: new Set<string>() }
-      const active = (): void => {
-        if (!state.active)
-          throw new ValidationError('This document transaction has ended; use the store instead')
-      }
-      const inside: DocumentScope = {
-        read: async (query) => {
-          active()
-          return query()
-        },
-        write: async (change) => {
-          active()
-          return change()
-        },
-        ensure: (collection, indexes) => ensureIn(state.created, collection, indexes),
-        forget: (collection) => {
-          forget(collection)
-          for (const key of state.created) if (key.split('\0')[0] === collection) state.created.delete(key)
-        },
-        prepare,
-      }
-      const tx: DocumentTransaction = {
-        collection: (name, collectionOptions) => documentCollection(name, collectionOptions, inside),
-        async saveCheckpoint(name, position, epoch) {
-          active()
-          assertCheckpointName(name)
-          assertPosition(position)
-          assertPosition(epoch, 'epoch')
-          if (saveRow.run(position, now(), name, epoch).changes === 0) {
-            // a caught fencing error still dooms the transaction
-            throw (state.fenced = fencedCheckpoint(name, epoch, loadRow.get(name)?.epoch))
-          }
-        },
-        async setActiveBuild(projection, build) {
-          active()
-          assertCheckpointName(projection, 'projection name')
-          assertPosition(build, 'build number')
-          setBuild.run(projection, build, now())
-        },
-      }
-      let result: Awaited<ReturnType<typeof work>> | undefined
-      await lock.write(
-        () => undefined,
-        async () => {
-          try {
-            result = await work(tx)
-          } finally {
-            state.active = false
-          }
-          if (state.fenced) throw state.fenced
-        },
-      )
-      for (const key of state.created) ensured.add(key)
-      return result!
+      return runTransaction(transactionContext, work)
     },
 
-    collections: () => read(() => listTables.all(collectionPrefix.length + 1, `${collectionPrefix}*`)),
+    collections: async () => read(() => listTables.all(collectionPrefix.length + 1, `${collectionPrefix}*`)),
 
     async dropCollection(name) {
       assertCollectionName(name)
       await lock.write(() => db.exec(`DROP TABLE IF EXISTS ${tableName(name)}`))
-      forget(name)
+      forgetIn(ensured, name)
     },
 
     async loadCheckpoint(name) {
       assertCheckpointName(name)
-      const row = await read(() => loadRow.get(name))
+      const row = read(() => loadRow.get(name))
       return row && toCheckpoint(row)
     },
 
-    checkpoints: async () => (await read(() => allRows.all())).map(toCheckpoint),
+    checkpoints: async () => read(() => allRows.all()).map(toCheckpoint),
 
     claimCheckpoint: (name) => claim(name, null),
 
@@ -249,7 +229,6 @@ export function sqliteDocumentStore(options: SqliteDocumentStoreOptions = {}): D
     async close() {
       if (closed) return
       closed = true
-      while (lock.held) await lock.idle()
       if (owned) db.close()
     },
   }
