@@ -20,6 +20,13 @@ export interface PostgresDocumentStoreOptions {
   pool?: PostgresPool
   /** Schema of the tables (`acta_doc_<collection>`, `acta_projection_checkpoints`, …), created if missing. Defaults to `'public'`. */
   schema?: string
+  /**
+   * `synchronous_commit` of the store's own pool. Default `'off'`: read models are derived data, and
+   * a commit that a server crash loses takes its checkpoint with it (they are one transaction), so
+   * the projection replays it; commits then skip the WAL flush wait. `'on'` waits for it.
+   * Ignored with `pool` (configure your own pool).
+   */
+  synchronousCommit?: 'on' | 'off'
 }
 
 /** The PostgreSQL document store: the {@link DocumentStore} port plus an explicit start-up step. */
@@ -68,7 +75,16 @@ export function postgresDocumentStore(options: PostgresDocumentStoreOptions): Po
     throw new ValidationError('postgresDocumentStore needs a connectionString or a pool')
   }
   const names = documentNames(options.schema ?? 'public')
-  const ownPool = options.pool ? undefined : new pg.Pool({ connectionString: options.connectionString })
+  const synchronousCommit = options.synchronousCommit ?? 'off'
+  if (synchronousCommit !== 'on' && synchronousCommit !== 'off') {
+    throw new ValidationError(`synchronousCommit must be 'on' or 'off', got ${String(synchronousCommit)}`)
+  }
+  const ownPool = options.pool
+    ? undefined
+    : new pg.Pool({
+        connectionString: options.connectionString,
+        options: `-c synchronous_commit=${synchronousCommit}`,
+      })
   // an idle client that loses its connection is dropped by the pool; without a listener the error would crash the process
   ownPool?.on('error', () => undefined)
   const pool: PostgresPool = options.pool ?? ownPool!

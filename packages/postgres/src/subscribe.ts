@@ -27,7 +27,7 @@ export interface ChangeFeed {
   committed(): void
   /**
    * Reports a subscriber's read that came back short: when committed events were held back by an
-   * older transaction, subscribers are woken again soon (10 ms, doubling up to the fallback poll).
+   * older transaction, subscribers are woken again soon (10 ms, then 20, then every 25 ms).
    */
   caughtUp(heldBack: boolean): void
   /** Starts the LISTEN connection (idempotent). */
@@ -38,6 +38,13 @@ export interface ChangeFeed {
 /** Shortest time between two NOTIFYs; the first after a quiet spell goes at once. */
 const notifySpacingMs = 5
 const minRetryMs = 10
+/**
+ * Longest wait before re-reading while events are held back. Any transaction on the server holds
+ * the log back while it runs (a projection's own document transactions too, under steady load),
+ * so a backoff that kept doubling would add hundreds of milliseconds of lag; a re-read is one
+ * cheap indexed query.
+ */
+const maxRetryMs = 25
 const minBackoffMs = 100
 const maxBackoffMs = 10_000
 
@@ -163,7 +170,7 @@ export function changeFeed(options: ChangeFeedOptions): ChangeFeed {
         changes.notify()
       }, retryMs)
       retryTimer.unref()
-      retryMs = Math.min(retryMs * 2, fallbackPollMs)
+      retryMs = Math.min(retryMs * 2, maxRetryMs, fallbackPollMs)
     },
 
     listen() {
