@@ -1,10 +1,13 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
+import { requestHistogram, type RouteObserver } from './request-histogram.js'
 
 /** The runtime's own metrics, on the service's registry. */
 export interface ServiceMetrics {
   readonly registry: Registry
   /** Records one answered request; `route` is the path pattern (`unmatched` for 404 and 405). */
   observeRequest(method: string, route: string, status: number, seconds: number): void
+  /** The same for one route, looked up once: what a mounted route calls on every request. */
+  routeObserver(route: string): RouteObserver
   /** Tells the in-flight gauge how to count requests being handled; read when /metrics is scraped. */
   countInFlight(count: () => number): void
   readonly commandsHandled: Counter<'type'>
@@ -23,15 +26,8 @@ export function serviceMetrics(service: string): ServiceMetrics {
   registry.setDefaultLabels({ service })
   collectDefaultMetrics({ register: registry })
   const registers = [registry]
-  const duration = new Histogram({
-    name: 'http_request_duration_seconds',
-    help: 'Time from routing to the response, by method, route pattern and status',
-    labelNames: ['method', 'route', 'status_code'] as const,
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-    registers,
-  })
-  // label hashing is the costly part of observe(): keep one child per label combination
-  const children = new Map<string, { observe(value: number): void }>()
+  const observerOf = requestHistogram(registry)
+  const observers = new Map<string, RouteObserver>()
   let inFlight = () => 0
   const metrics: ServiceMetrics = {
     registry,
@@ -39,14 +35,11 @@ export function serviceMetrics(service: string): ServiceMetrics {
       inFlight = count
     },
     observeRequest(method, route, status, seconds) {
-      const key = `${method} ${status} ${route}`
-      let child = children.get(key)
-      if (!child) {
-        child = duration.labels({ method, route, status_code: status })
-        children.set(key, child)
-      }
-      child.observe(seconds)
+      let observe = observers.get(route)
+      if (!observe) observers.set(route, (observe = observerOf(route)))
+      observe(method, status, seconds)
     },
+    routeObserver: (route) => observerOf(route),
     commandsHandled: new Counter({
       name: 'acta_commands_handled_total',
       help: 'Commands handled successfully, inline or from a queue',

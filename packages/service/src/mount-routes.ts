@@ -35,49 +35,67 @@ export function mountRoute(app: FastifyInstance, route: RouteDefinition, runtime
     return
   }
   const run = runnerOf(route, runtime)
-  const label = route.path
+  const observe = runtime.metrics.routeObserver(route.path)
   const ifMatchAware = route.kind === 'command'
-  const { metrics, inflight, scoped, closing } = runtime
+  const { inflight, scoped, closing } = runtime
   const logger = runtime.ctx.logger
 
-  async function handle(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const entry = inflight.start(reply)
-    const ctx = scoped(request.id, entry)
-    let status: number
-    reply.header('x-correlation-id', request.id)
-    try {
-      if (closing()) throw new HttpProblem({ status: 503, detail: 'The service is shutting down' })
-      const result = await run(ctx, request)
-      if (reply.sent) return
-      if (closing()) reply.header('connection', 'close')
-      status = sendResult(reply, result)
-    } catch (error) {
-      if (reply.sent) {
-        logger.warn({ err: error, correlationId: request.id }, 'handler failed after its response was sent')
-        return
-      }
-      if (closing()) reply.header('connection', 'close')
-      status = sendProblem(
-        reply,
-        request,
-        error,
-        logger,
-        ifMatchAware && request.headers['if-match'] !== undefined,
-      )
-    } finally {
-      inflight.finish(entry)
+  function finish(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    entry: InflightRequest,
+    result: unknown,
+    error?: { thrown: unknown },
+  ): void {
+    inflight.finish(entry)
+    if (reply.sent) {
+      // the time limit answered first
+      if (error)
+        logger.warn({ err: error.thrown, correlationId: request.id }, 'handler failed after a response')
+      return
     }
-    metrics.observeRequest(request.method, label, status, (performance.now() - entry.startedAt) / 1000)
+    if (closing()) reply.header('connection', 'close')
+    const ifMatch = ifMatchAware && request.headers['if-match'] !== undefined
+    let status: number
+    try {
+      status = error ? sendProblem(reply, request, error.thrown, logger, ifMatch) : sendResult(reply, result)
+    } catch (failure) {
+      // e.g. a problem extension JSON cannot encode: still answer, never leave the request hanging
+      status = sendProblem(reply, request, failure, logger)
+    }
+    observe(request.method, status, (performance.now() - entry.startedAt) / 1000)
   }
 
   app.route({
     method: [...route.methods],
     url: route.path,
-    // returning nothing keeps Fastify off its promise path; `handle` never rejects
+    // synchronous results are sent without a promise in between; Fastify gets undefined and waits
+    // for the reply, and nothing here can throw past `finish`
     handler(request, reply) {
-      void handle(request, reply)
+      const entry = inflight.start(reply)
+      reply.header('x-correlation-id', request.id)
+      let result: unknown
+      try {
+        if (closing()) throw new HttpProblem({ status: 503, detail: 'The service is shutting down' })
+        result = run(scoped(request.id, entry), request)
+      } catch (thrown) {
+        finish(request, reply, entry, undefined, { thrown })
+        return
+      }
+      if (isPromiseLike(result))
+        result.then(
+          (value) => finish(request, reply, entry, value),
+          (thrown: unknown) => finish(request, reply, entry, undefined, { thrown }),
+        )
+      else finish(request, reply, entry, result)
     },
   })
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return (
+    typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function'
+  )
 }
 
 function runnerOf(route: Exclude<RouteDefinition, { kind: 'websocket' }>, runtime: RouteRuntime): Runner {
