@@ -1,0 +1,17 @@
+export { keyValueService, runKeyValue, startKeyValue } from './key-value-service.js'
+export type { KeyValueOptions } from './key-value-service.js'
+export type { KeyValueResources } from './value-routes.js'
+export { fleetRouteTable, startFleet } from './fleet.js'
+export type { Fleet, FleetOptions, FleetReplica } from './fleet.js'
+export { channels } from './channels.js'
+export type { Channels } from './channels.js'
+export { keyValue, keyProblem, maxKeyLength, streamOf, valueProblem } from './key-value.js'
+export type {
+  DeleteValue,
+  PutValue,
+  ValueCommand,
+  ValueEvent,
+  ValueHasBeenDeleted,
+  ValueHasBeenPut,
+} from './key-value.js'
+export type { LiveFrame } from './live-frames.js'
