@@ -40,7 +40,7 @@ describe('nginx config', () => {
         '  upstream acta_read {',
         '    server 127.0.0.1:9002 max_fails=1 fail_timeout=10s;',
         '    server [::1]:9003 max_fails=1 fail_timeout=10s;',
-        '    keepalive 32;',
+        '    keepalive 128;',
         '    keepalive_timeout 4s;',
         '  }',
       ].join('\n'),

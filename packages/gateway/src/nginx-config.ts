@@ -21,7 +21,10 @@ export interface NginxConfigOptions {
   readonly workerProcesses?: number | 'auto'
   /** `full` only. Default 1024. */
   readonly workerConnections?: number
-  /** Idle keep-alive connections each worker keeps per service. Default 32. */
+  /**
+   * Idle keep-alive connections each worker keeps per service. Below the requests a worker has in
+   * flight at once, connections are opened and closed all the time. Default 128.
+   */
   readonly keepalive?: number
   /** Idle upstream connections are closed after this; keep it below the services' own. Default 4000. */
   readonly keepaliveTimeoutMs?: number
@@ -130,7 +133,7 @@ function httpBlock(table: RouteTable, options: NginxConfigOptions): string[] {
         `  server ${new URL(url).host} max_fails=1 fail_timeout=${time(options.failTimeoutMs ?? 10_000)};`,
       )
     }
-    lines.push(`  keepalive ${options.keepalive ?? 32};`)
+    lines.push(`  keepalive ${options.keepalive ?? 128};`)
     lines.push(`  keepalive_timeout ${time(options.keepaliveTimeoutMs ?? 4000)};`)
     lines.push('}', '')
   }
