@@ -94,6 +94,9 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
           KV_REPLICA: name,
         },
         stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+        // its own process group: a Ctrl-C in the terminal reaches the fleet, which stops the
+        // gateway first and then the replicas; a replica whose fleet dies stops by itself
+        detached: true,
       })
       children.push({ name, child })
       output.set(name, '')

@@ -17,13 +17,16 @@ key-value is up: ${fleet.url}/
             curl -i -X DELETE ${fleet.url}/values/mykey
 Ctrl-C stops everything.`)
 
-let stopping = false
+let stoppingSince: number | undefined
 const stop = (signal: NodeJS.Signals) => {
-  if (stopping) {
+  if (stoppingSince !== undefined) {
+    // npm passes a terminal's Ctrl-C on to its child, which the terminal signalled too: only a
+    // signal that comes later is someone asking again
+    if (performance.now() - stoppingSince < 2000) return
     console.log(`${signal} again: exiting without waiting`)
     process.exit(1)
   }
-  stopping = true
+  stoppingSince = performance.now()
   console.log(`${signal}: stopping the gateway and the replicas …`)
   fleet.stop().then(
     () => process.exit(0),
