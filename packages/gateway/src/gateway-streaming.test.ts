@@ -96,4 +96,30 @@ describe('streaming bodies', () => {
     expect(length).toBe(chunks * chunkSize)
     expect(received.digest('hex')).toBe(sent.digest('hex'))
   })
+
+  it('aborts the request to the replica when the client goes away mid-response', async () => {
+    let replicaSawClose = false
+    const gw = await setup((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' })
+      const timer = setInterval(() => res.write(randomBytes(16 * 1024)), 5)
+      res.once('close', () => {
+        clearInterval(timer)
+        replicaSawClose = true
+      })
+    })
+    const controller = new AbortController()
+    const response = await fetch(`${gw.url}/files/endless`, { signal: controller.signal })
+    const reader = response.body!.getReader()
+    await reader.read()
+
+    controller.abort()
+
+    await eventually(() => replicaSawClose, 5000, 'the replica to see its request aborted')
+    await eventually(
+      () => gw.status().services.files!.upstreams[0]!.inFlight === 0,
+      5000,
+      'nothing in flight',
+    )
+    expect(gw.status().services.files!.upstreams[0]!.failures).toBe(0)
+  })
 })

@@ -164,7 +164,7 @@ class Attempt implements Dispatcher.DispatchHandler {
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     const { res } = this.exchange
-    if (res.write(chunk) || this.waitingForDrain || this.exchange.gone) return
+    if (this.exchange.gone || res.write(chunk) || this.waitingForDrain) return
     this.waitingForDrain = true
     controller.pause()
     res.once('drain', () => {
@@ -174,7 +174,7 @@ class Attempt implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(): void {
-    if (this.finish()) this.exchange.res.end()
+    if (this.finish() && !this.exchange.gone) this.exchange.res.end()
   }
 
   onResponseError(_controller: Dispatcher.DispatchController | undefined, error: Error): void {
