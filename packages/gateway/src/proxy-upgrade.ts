@@ -65,9 +65,9 @@ export function proxyUpgrade(
       upstream.setTimeout(0)
       upstream.setNoDelay(true)
       if (clientClosed) return void upstream.destroy()
-      tunnel(client, upstream, replica)
       upstream.write(requestHead)
       if (head.length > 0) upstream.write(head)
+      tunnel(client, upstream, replica)
       settings.track(client)
     })
   }
