@@ -31,6 +31,8 @@ const total = Number(process.env.ACTA_BENCH_EVENTS ?? 100_000)
 const rate = Number(process.env.ACTA_BENCH_RATE ?? 1000)
 const lagSeconds = Number(process.env.ACTA_BENCH_SECONDS ?? 10)
 const batchSize = Number(process.env.ACTA_BENCH_BATCH ?? 1000)
+/** Rebuilds also run with this larger batch, to show what the batch size buys. */
+const largeBatch = Number(process.env.ACTA_BENCH_LARGE_BATCH ?? 5000)
 const only = process.env.ACTA_BENCH_ONLY
 const postgresUrl = process.env.ACTA_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 const wall = () => performance.timeOrigin + performance.now()
@@ -73,13 +75,13 @@ async function seed(store: EventStore) {
   progress(`  seeded ${total.toLocaleString()} events in ${Math.round(wall() - started)} ms`)
 }
 
-async function timeRebuild(setup: Setup, kind: 'no-op' | 'upsert'): Promise<number> {
+async function timeRebuild(setup: Setup, kind: 'no-op' | 'upsert', batch: number): Promise<number> {
   const documents = setup.documents()
   const readSide = createReadSide({
     store: setup.store,
     documents,
     leases: memoryCoordination().leases,
-    batchSize,
+    batchSize: batch,
     onProgress: (p) =>
       progress(
         `  ${kind} rebuild ${(p.fraction * 100).toFixed(0)}% ${Math.round(p.eventsPerSecond).toLocaleString()} ev/s, eta ${
@@ -87,7 +89,7 @@ async function timeRebuild(setup: Setup, kind: 'no-op' | 'upsert'): Promise<numb
         } s`,
       ),
   })
-  const name = kind === 'no-op' ? 'noop' : 'upsert'
+  const name = `${kind === 'no-op' ? 'noop' : 'upsert'}_${batch}`
   readSide.register(
     defineProjection({
       name,
@@ -198,15 +200,17 @@ async function run(setup: Setup) {
     figure: `${readRate.toLocaleString()} ev/s`,
     ratio: (readRate / raw).toFixed(2),
   })
-  for (const kind of ['no-op', 'upsert'] as const) {
-    const ms = await timeRebuild(setup, kind)
-    const figure = perSecond(total, ms)
-    rows.push({
-      setup: setup.name,
-      measure: `${kind} rebuild`,
-      figure: `${figure.toLocaleString()} ev/s`,
-      ratio: (figure / raw).toFixed(2),
-    })
+  for (const batch of [...new Set([batchSize, largeBatch])]) {
+    for (const kind of ['no-op', 'upsert'] as const) {
+      const ms = await timeRebuild(setup, kind, batch)
+      const figure = perSecond(total, ms)
+      rows.push({
+        setup: setup.name,
+        measure: `${kind} rebuild, batch ${batch}`,
+        figure: `${figure.toLocaleString()} ev/s`,
+        ratio: (figure / raw).toFixed(2),
+      })
+    }
   }
   const lag = await measureLag(setup)
   rows.push({
