@@ -30,6 +30,12 @@ export async function httpServer(options: HttpServerOptions): Promise<FastifyIns
     logger: false,
     bodyLimit: config.bodyLimit,
     requestTimeout: config.requestTimeoutMs,
+    // Node honours a request deadline only when given at construction (a later assignment is not
+    // enforced), and checks deadlines every 30 s by default: check often enough for the limit
+    http: {
+      requestTimeout: config.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(config.requestTimeoutMs / 4))),
+    },
     return503OnClosing: false,
     genReqId: (request) => {
       const given = request.headers['x-correlation-id']

@@ -1,4 +1,5 @@
 import { request } from 'node:http'
+import { connect } from 'node:net'
 import { isActaError } from '@acta/core'
 import { describe, expect, it } from 'vitest'
 import { defineService } from './define-service.js'
@@ -170,6 +171,31 @@ describe('request time limit', () => {
       controller.abort()
       await pending
       expect(isActaError(await aborted.promise, 'UNAVAILABLE')).toBe(true)
+    } finally {
+      await running.stop()
+    }
+  })
+
+  it('answers 408 with problem+json to a client too slow to send its request', async () => {
+    const service = defineService({
+      name: 'slow-client',
+      routes: (r) => [r.route('POST', '/echo', (_ctx, req) => req.body)],
+    })
+    const running = await startTestService(service, { config: { requestTimeoutMs: 200 } })
+    try {
+      const { port } = new URL(running.url)
+      const socket = connect(Number(port), '127.0.0.1')
+      let answer = ''
+      socket.setEncoding('utf8')
+      socket.on('data', (chunk: string) => (answer += chunk))
+      const closed = new Promise((resolve) => socket.on('close', resolve))
+      socket.write(
+        'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"a"',
+      )
+      await closed
+      expect(answer).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/)
+      expect(answer).toContain('Content-Type: application/problem+json; charset=utf-8')
+      expect(answer).toContain('"status":408')
     } finally {
       await running.stop()
     }
