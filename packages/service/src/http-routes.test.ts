@@ -34,6 +34,7 @@ const service = defineService({
     r.get('/fail/:code', (_ctx, req) => {
       throw new ActaError(req.params.code as ErrorCode, 'the refusal detail', { details: { hint: 'h' } })
     }),
+    r.get('/bigint', () => ({ n: 1n })),
     r.get('/boom', () => {
       throw new Error('password=hunter2 leaked from a driver')
     }),
@@ -154,6 +155,13 @@ describe('problem+json', () => {
     const logged = running.lines.find((line) => line.correlationId === 'boom-1')
     expect(logged).toMatchObject({ level: 50, msg: 'request failed' })
     expect((logged?.err as { stack: string }).stack).toContain('password=hunter2')
+  })
+
+  it('answers 500 when the result cannot be serialized, and keeps serving', async () => {
+    const res = await fetch(`${url}/bigint`)
+    expect(res.status).toBe(500)
+    expect(await problemOf(res)).toMatchObject({ status: 500, title: 'Internal Server Error' })
+    expect((await fetch(`${url}/healthz`)).status).toBe(200)
   })
 
   it('answers an unknown path with 404', async () => {

@@ -63,7 +63,14 @@ export function mountRoute(app: FastifyInstance, route: RouteDefinition, runtime
       // e.g. a problem extension JSON cannot encode: still answer, never leave the request hanging
       status = sendProblem(reply, request, failure, logger)
     }
-    observe(request.method, status, (performance.now() - entry.startedAt) / 1000)
+    const seconds = (performance.now() - entry.startedAt) / 1000
+    observe(request.method, status, seconds)
+    // pino's debug level is 20: one comparison keeps the access log off the hot path at info
+    if (logger.levelVal <= 20)
+      logger.debug(
+        { correlationId: request.id, method: request.method, url: request.url, status, seconds },
+        'request',
+      )
   }
 
   app.route({

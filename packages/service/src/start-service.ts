@@ -81,8 +81,12 @@ export async function startService<R extends object>(
       transport: infra.transport,
       onRefused: (command, result) =>
         logger.warn(
-          { type: command.type, correlationId: command.metadata?.correlationId, result },
-          'command refused',
+          {
+            type: command.type,
+            correlationId: command.metadata?.correlationId,
+            err: (result as { error?: unknown }).error,
+          },
+          'queued command refused',
         ),
     }),
     metrics,
