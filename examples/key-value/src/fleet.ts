@@ -44,6 +44,8 @@ export interface Fleet {
 }
 
 const replicaScript = fileURLToPath(new URL('./replica.ts', import.meta.url))
+// resolved here, so replicas started in any working directory find it
+const tsx = import.meta.resolve('tsx')
 const keptOutput = 64 * 1024
 
 /** The gateway's route table in front of the replicas. */
@@ -83,7 +85,7 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
   try {
     for (let i = 1; i <= count; i++) {
       const name = `replica-${i}`
-      const child = spawn(process.execPath, ['--conditions=@acta/source', '--import', 'tsx', replicaScript], {
+      const child = spawn(process.execPath, ['--conditions=@acta/source', '--import', tsx, replicaScript], {
         cwd: options.cwd,
         env: {
           ...process.env,

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url'
 export { keyValueService, runKeyValue, startKeyValue } from './key-value-service.js'
 export type { KeyValueOptions } from './key-value-service.js'
 export type { KeyValueResources } from './value-routes.js'
@@ -15,3 +16,6 @@ export type {
   ValueHasBeenPut,
 } from './key-value.js'
 export type { LiveFrame } from './live-frames.js'
+
+/** The `npm start` program (a fleet behind the gateway), for running it as a child process. */
+export const fleetProgram = fileURLToPath(new URL('./start.ts', import.meta.url))

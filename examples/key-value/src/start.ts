@@ -39,6 +39,17 @@ const stop = (signal: NodeJS.Signals) => {
 process.on('SIGINT', stop)
 process.on('SIGTERM', stop)
 
+// a parent process (the HTTP benchmark) learns the addresses over IPC, and the fleet stops with it
+if (process.send) {
+  process.send({
+    type: 'fleet',
+    url: fleet.url,
+    pid: process.pid,
+    replicas: fleet.replicas.map(({ name, url, process }) => ({ name, url, pid: process.pid })),
+  })
+  process.once('disconnect', () => stop('SIGTERM'))
+}
+
 function redact(url: string): string {
   return url.replace(/\/\/[^@/]*@/, '//***@')
 }

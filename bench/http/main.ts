@@ -1,0 +1,199 @@
+/**
+ * The key-value example over HTTP, next to a raw node:http server in the same run:
+ *
+ *   npm run bench:http                              # SQLite + local, then PostgreSQL + RabbitMQ
+ *   ACTA_BENCH_ONLY=local npm run bench:http        # or broker; get (the GET comparison only)
+ *   ACTA_BENCH_SECONDS=5 ACTA_BENCH_ROUNDS=1 npm run bench:http   # a quick run
+ *
+ * GET /values/k: a raw node:http server serving the same Map, one replica directly, and the
+ * gateway in front of three replicas, each in its own process, in rotating order over several
+ * rounds. PUT: autocannon through the gateway, throughput and latency. Visibility: PUT -> the
+ * event applied on all three replicas, at a steady rate, watched on each replica's websocket.
+ */
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import amqp from 'amqplib'
+import pg from 'pg'
+import { processesNamed } from './cpu.js'
+import { getLoad, putLoad, type Groups, type LoadResult } from './load.js'
+import { fleet, rawServer, type FleetInfo } from './processes.js'
+import { printReport, type Report } from './report.js'
+import { measureVisibility } from './visibility.js'
+
+const seconds = Number(process.env.ACTA_BENCH_SECONDS ?? 10) * Number(process.env.ACTA_BENCH_SCALE ?? 1)
+const rounds = Number(process.env.ACTA_BENCH_ROUNDS ?? 3)
+const connections = Number(process.env.ACTA_BENCH_CONNECTIONS ?? 50)
+const rate = Number(process.env.ACTA_BENCH_RATE ?? 200)
+const only = process.env.ACTA_BENCH_ONLY
+const postgresUrl = process.env.ACTA_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+const amqpUrl = process.env.ACTA_BENCH_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672'
+const progress = (line: string) => process.stderr.write(`${line}\n`)
+const wanted = (part: string) => only === undefined || only.split(',').includes(part)
+
+/** The key every GET asks for, among a thousand others, everywhere. */
+async function fill(base: string): Promise<void> {
+  const put = (key: string, value: string) =>
+    fetch(`${base}/values/${key}`, { method: 'PUT', body: value }).then(async (res) => {
+      await res.arrayBuffer()
+      if (!res.ok) throw new Error(`PUT ${base}/values/${key}: ${res.status}`)
+    })
+  for (let i = 0; i < 1000; i += 50)
+    await Promise.all(Array.from({ length: 50 }, (_, j) => put(`key-${i + j}`, `value number ${i + j}`)))
+  await put('k', 'the value of k')
+}
+
+async function compareGets(info: FleetInfo): Promise<LoadResult[]> {
+  const raw = await rawServer()
+  try {
+    await fill(raw.info.url)
+    await fill(info.url)
+    const direct = info.replicas[0]!.url
+    // a GET with ?after waits until every replica has applied the last write, so all serve k
+    const replicaPids = info.replicas.map((replica) => replica.pid)
+    const targets: { name: string; url: string; groups: Groups }[] = [
+      { name: 'raw node:http', url: `${raw.info.url}/values/k`, groups: { server: [raw.info.pid] } },
+      { name: 'replica directly', url: `${direct}/values/k`, groups: { server: [info.replicas[0]!.pid] } },
+      {
+        name: 'gateway (3 replicas)',
+        url: `${info.url}/values/k`,
+        groups: { server: [info.pid, ...replicaPids], gateway: [info.pid], replicas: replicaPids },
+      },
+    ]
+    for (const replica of info.replicas) await (await fetch(`${replica.url}/values/k?after=0`)).arrayBuffer()
+    progress(`GET warm-up: 2 s each`)
+    for (const target of targets) await getLoad(target.name, target.url, connections, 2)
+    const totals = new Map(targets.map((t) => [t.name, [] as LoadResult[]]))
+    for (let round = 0; round < rounds; round++) {
+      const order = targets.map((_, i) => targets[(i + round) % targets.length]!)
+      for (const target of order) {
+        const result = await getLoad(target.name, target.url, connections, seconds, target.groups)
+        progress(`GET round ${round + 1}/${rounds} ${target.name}: ${Math.round(result.perSecond)} req/s`)
+        totals.get(target.name)!.push(result)
+      }
+    }
+    return targets.map((target) => combine(totals.get(target.name)!))
+  } finally {
+    await raw.stop()
+  }
+}
+
+/**
+ * Rounds of one target as one figure: requests over summed time, CPU per request weighted by
+ * requests; latency quantiles are the median round's.
+ */
+function combine(results: readonly LoadResult[]): LoadResult {
+  const requests = results.reduce((sum, r) => sum + r.requests, 0)
+  const time = results.reduce((sum, r) => sum + r.seconds, 0)
+  const middle = [...results].sort((a, b) => a.perSecond - b.perSecond)[Math.floor(results.length / 2)]!
+  const cpu: Record<string, number> = {}
+  for (const name of Object.keys(middle.cpu))
+    cpu[name] = results.reduce((sum, r) => sum + (r.cpu[name] ?? 0) * r.requests, 0) / requests
+  return {
+    ...middle,
+    requests,
+    seconds: time,
+    perSecond: requests / time,
+    failures: results.reduce((sum, r) => sum + r.failures, 0),
+    cpu,
+    busyCores: results.reduce((sum, r) => sum + r.busyCores * r.seconds, 0) / time,
+  }
+}
+
+async function writes(name: string, info: FleetInfo, report: Report): Promise<void> {
+  progress(`${name}: PUT warm-up, 2 s`)
+  await putLoad(name, info.url, { connections, seconds: 2, keys: 1000, prefix: 'warm' })
+  progress(`${name}: PUT, ${connections} connections, ${seconds} s`)
+  const groups = {
+    'gateway + replicas': [info.pid, ...info.replicas.map((replica) => replica.pid)],
+    postgres: processesNamed(['postgres']),
+    rabbitmq: processesNamed(['beam.smp']),
+  }
+  const put = await putLoad(name, info.url, { connections, seconds, keys: 1000, prefix: 'put', groups })
+  progress(`${name}: ${Math.round(put.perSecond)} PUT/s, p99 ${put.p99.toFixed(1)} ms`)
+  progress(`${name}: PUT -> visible on every replica, ${rate}/s for ${seconds} s`)
+  const visible = await measureVisibility(info, rate, seconds)
+  progress(`${name}: visible on all p99 ${visible.allP99.toFixed(1)} ms`)
+  report.writes.push({ setup: name, put, visible })
+}
+
+async function main(): Promise<void> {
+  const report: Report = { seconds, rounds, connections, gets: [], writes: [], skipped: [] }
+  if (wanted('local') || wanted('get')) {
+    const dir = mkdtempSync(join(tmpdir(), 'acta-http-bench-'))
+    const local = await fleet({
+      ACTA_DATABASE_URL: `sqlite:${join(dir, 'acta.db')}`,
+      ACTA_TRANSPORT_URL: `sqlite:${join(dir, 'transport.db')}`,
+    })
+    try {
+      if (wanted('local') || wanted('get')) report.gets = await compareGets(local.info)
+      if (wanted('local')) await writes('sqlite + local', local.info, report)
+    } finally {
+      await local.stop()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }
+  if (wanted('broker')) {
+    const reason = await brokerProblem()
+    if (reason) {
+      progress(`SKIPPING PostgreSQL + RabbitMQ: ${reason}`)
+      report.skipped.push(`postgres + rabbitmq: ${reason}`)
+    } else await brokerRun(report)
+  }
+  printReport(report)
+  await mkdir(new URL('../results/', import.meta.url), { recursive: true })
+  const file = new URL(
+    `../results/http-${new Date().toISOString().replace(/[:.]/g, '-')}.json`,
+    import.meta.url,
+  )
+  await writeFile(file, JSON.stringify(report, null, 2))
+  progress(`\nwrote ${file.pathname}`)
+}
+
+async function brokerProblem(): Promise<string | undefined> {
+  try {
+    const client = new pg.Client({ connectionString: postgresUrl, connectionTimeoutMillis: 3000 })
+    await client.connect()
+    await client.end()
+    await (await amqp.connect(amqpUrl, { timeout: 3000 })).close()
+    return undefined
+  } catch (error) {
+    return (error as Error).message
+  }
+}
+
+async function brokerRun(report: Report): Promise<void> {
+  const run = randomBytes(4).toString('hex')
+  const schema = `acta_http_bench_${run}`
+  const namespace = `kvbench_${run}`
+  const database = new URL(postgresUrl)
+  database.searchParams.set('schema', schema)
+  const broker = await fleet({
+    ACTA_DATABASE_URL: database.toString(),
+    ACTA_TRANSPORT_URL: amqpUrl,
+    KV_NAMESPACE: namespace,
+  })
+  try {
+    await writes('postgres + rabbitmq', broker.info, report)
+  } finally {
+    await broker.stop()
+    const connection = await amqp.connect(amqpUrl)
+    const channel = await connection.createChannel()
+    for (const queue of [
+      `${namespace}.commands`,
+      ...[1, 2, 3].map((i) => `subscriber.${namespace}-replica-${i}`),
+    ]) {
+      await channel.deleteQueue(`acta.q.${queue}`)
+      await channel.deleteQueue(`acta.parked.${queue}`)
+    }
+    await connection.close()
+    const client = new pg.Client({ connectionString: postgresUrl })
+    await client.connect()
+    await client.query(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(schema)} CASCADE`)
+    await client.end()
+  }
+}
+
+await main()
