@@ -74,6 +74,9 @@ export function keyValueService(options: KeyValueOptions = {}): ServiceDefinitio
         checkpoints: ctx.checkpoints,
         leases: ctx.leases,
         topic: names.eventTopic,
+        // writes wait for their event to come back through the relay: when the active replica
+        // dies, another must take over within seconds, not the default ten
+        leaseTtlMs: 3000,
         onError: (error) => ctx.logger.warn({ err: error }, 'outbox relay failed; retrying'),
       })
       return {
