@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import amqp from 'amqplib'
 import pg from 'pg'
-import { processesNamed } from './cpu.js'
+import { machineBusySeconds, processesNamed } from './cpu.js'
 import { getLoad, putLoad, type Groups, type LoadResult } from './load.js'
 import { fleet, rawServer, type FleetInfo } from './processes.js'
 import { printReport, type Report } from './report.js'
@@ -119,8 +119,17 @@ async function writes(name: string, info: FleetInfo, report: Report): Promise<vo
   report.writes.push({ setup: name, put, visible })
 }
 
+/** How many cores other work keeps busy before anything here runs: the figures share the machine with it. */
+async function backgroundLoad(): Promise<number> {
+  const before = machineBusySeconds()
+  await new Promise((resolve) => setTimeout(resolve, 3000))
+  return (machineBusySeconds() - before) / 3
+}
+
 async function main(): Promise<void> {
-  const report: Report = { seconds, rounds, connections, gets: [], writes: [], skipped: [] }
+  const background = await backgroundLoad()
+  progress(`background load before the run: ${background.toFixed(2)} busy cores`)
+  const report: Report = { seconds, rounds, connections, background, gets: [], writes: [], skipped: [] }
   if (wanted('local') || wanted('get')) {
     const dir = mkdtempSync(join(tmpdir(), 'acta-http-bench-'))
     const local = await fleet({

@@ -6,6 +6,8 @@ export interface Report {
   seconds: number
   rounds: number
   connections: number
+  /** Busy cores measured for 3 s before the run, when nothing of the benchmark ran. */
+  background: number
   gets: LoadResult[]
   writes: { setup: string; put: LoadResult; visible: VisibilityResult }[]
   skipped: string[]
@@ -138,7 +140,10 @@ function writeSection(report: Report): string[] {
 
 /** The figures, their ratios and the targets, as Markdown tables on stdout. */
 export function printReport(report: Report): void {
-  const out: string[] = []
+  const out: string[] = [
+    `\n${cpus().length} cores, ${cpus()[0]?.model ?? 'unknown CPU'}; ` +
+      `${report.background.toFixed(2)} cores busy with other work before the run`,
+  ]
   if (report.gets.length > 0) out.push(...getSection(report))
   if (report.writes.length > 0) out.push(...writeSection(report))
   for (const skipped of report.skipped) out.push(`\nskipped: ${skipped}`)
