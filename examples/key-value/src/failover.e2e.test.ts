@@ -23,7 +23,7 @@ describe('a fleet that loses a replica', () => {
     rmSync(dir, { recursive: true, force: true })
   })
 
-  it('keeps taking writes through the gateway after one replica is killed, whichever ran the relay', async () => {
+  it('keeps taking writes through the gateway while replicas are killed one by one, whichever ran the relay', async () => {
     const put = (key: string) => fetch(`${fleet.url}/values/${key}`, { method: 'PUT', body: 'still here' })
     expect((await put('before')).status).toBe(200)
 
