@@ -17,8 +17,8 @@ export type RouteObserver = (method: string, status: number, seconds: number) =>
 
 /**
  * The HTTP request histogram, exposed in Prometheus' histogram format. prom-client's own Histogram
- * validates and hashes the labels on every observe, which costs more than the rest of a small GET;
- * this one keeps a series per (route, method, status) found without hashing and formats at scrape.
+ * validates and hashes the labels on every observe (about 4 % of a small GET's CPU time in a
+ * profile); this one finds the series of (route, status, method) without hashing and formats at scrape.
  */
 export function requestHistogram(registry: Registry): (route: string) => RouteObserver {
   const routes = new Map<string, Map<number, Map<string, Series>>>()

@@ -122,7 +122,7 @@ export async function startService<R extends object>(
   })
   metrics.countInFlight(() => inflight.size)
 
-  const stepsBack = async () => {
+  const closeResourcesAndAdapters = async () => {
     for (const close of closeResources)
       await close().catch((error: unknown) => logger.error({ err: error }, 'a resource failed to close'))
     await closeInfrastructure()
@@ -140,7 +140,7 @@ export async function startService<R extends object>(
       config,
       routes: routes as never,
       static: service.static,
-      runtime: { ctx, scoped: scoped, bus, metrics, inflight, hub, closing: () => closing },
+      runtime: { ctx, scoped, bus, metrics, inflight, hub, closing: () => closing },
       readiness: () =>
         stopping
           ? undefined
@@ -176,7 +176,7 @@ export async function startService<R extends object>(
     await app?.close()
     await Promise.allSettled(subscriptions.map(({ running }) => running.close()))
     lifetime.abort()
-    await stepsBack().catch(() => undefined)
+    await closeResourcesAndAdapters().catch(() => undefined)
     throw error
   }
 
@@ -208,7 +208,7 @@ export async function startService<R extends object>(
       if (result.status === 'rejected') logger.error({ err: result.reason }, 'a subscription failed to stop')
     lifetime.abort()
     logger.info('closing resources and adapters')
-    await stepsBack()
+    await closeResourcesAndAdapters()
     logger.info('stopped')
   }
 }
