@@ -19,7 +19,7 @@ import amqp from 'amqplib'
 import pg from 'pg'
 import { machineBusySeconds, processesNamed } from './cpu.js'
 import { getLoad, putLoad, type Groups, type LoadResult } from './load.js'
-import { fleet, rawServer, type FleetInfo } from './processes.js'
+import { fleet, rawProxy, rawServer, type FleetInfo } from './processes.js'
 import { printReport, type Report } from './report.js'
 import { measureVisibility } from './visibility.js'
 
@@ -47,21 +47,30 @@ async function fill(base: string): Promise<void> {
 
 async function compareGets(info: FleetInfo): Promise<LoadResult[]> {
   const raw = await rawServer()
+  const proxy = await rawProxy(info.replicas.map((replica) => replica.url))
   try {
     await fill(raw.info.url)
     await fill(info.url)
-    const direct = info.replicas[0]!.url
-    // a GET with ?after waits until every replica has applied the last write, so all serve k
     const replicaPids = info.replicas.map((replica) => replica.pid)
     const targets: { name: string; url: string; groups: Groups }[] = [
       { name: 'raw node:http', url: `${raw.info.url}/values/k`, groups: { server: [raw.info.pid] } },
-      { name: 'replica directly', url: `${direct}/values/k`, groups: { server: [info.replicas[0]!.pid] } },
+      {
+        name: 'replica directly',
+        url: `${info.replicas[0]!.url}/values/k`,
+        groups: { server: [replicaPids[0]!] },
+      },
       {
         name: 'gateway (3 replicas)',
         url: `${info.url}/values/k`,
-        groups: { server: [info.pid, ...replicaPids], gateway: [info.pid], replicas: replicaPids },
+        groups: { server: [info.pid, ...replicaPids], proxy: [info.pid], replicas: replicaPids },
+      },
+      {
+        name: 'raw node:http proxy (3 replicas)',
+        url: `${proxy.info.url}/values/k`,
+        groups: { server: [proxy.info.pid, ...replicaPids], proxy: [proxy.info.pid], replicas: replicaPids },
       },
     ]
+    // a GET with ?after waits until the replica has applied the last write, so all serve k
     for (const replica of info.replicas) await (await fetch(`${replica.url}/values/k?after=0`)).arrayBuffer()
     progress(`GET warm-up: 2 s each`)
     for (const target of targets) await getLoad(target.name, target.url, connections, 2)
@@ -76,6 +85,7 @@ async function compareGets(info: FleetInfo): Promise<LoadResult[]> {
     }
     return targets.map((target) => combine(totals.get(target.name)!))
   } finally {
+    await proxy.stop()
     await raw.stop()
   }
 }

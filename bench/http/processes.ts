@@ -12,7 +12,11 @@ export interface Child<T> {
 }
 
 /** Runs a TypeScript program in its own process and waits for its first IPC message of `type`. */
-async function runChild<T>(script: string, env: Record<string, string>, type: string): Promise<Child<T>> {
+async function runChild<T>(
+  script: string,
+  env: Record<string, string>,
+  type: string,
+): Promise<Child<T & { pid: number }>> {
   const child = spawn(process.execPath, ['--conditions=@acta/source', '--import', tsx, script], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
@@ -26,7 +30,7 @@ async function runChild<T>(script: string, env: Record<string, string>, type: st
       resolve(message as T)
     })
   })
-  return { info: { ...info, pid: child.pid }, stop: () => stopChild(child) }
+  return { info: { ...info, pid: child.pid ?? 0 }, stop: () => stopChild(child) }
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {
@@ -41,6 +45,12 @@ async function stopChild(child: ChildProcess): Promise<void> {
 /** The raw node:http baseline. */
 export function rawServer(): Promise<Child<{ url: string; pid: number }>> {
   return runChild(fileURLToPath(new URL('./raw-server.ts', import.meta.url)), {}, 'listening')
+}
+
+/** A minimal node:http reverse proxy in front of `upstreams`: the floor for the gateway. */
+export function rawProxy(upstreams: readonly string[]): Promise<Child<{ url: string; pid: number }>> {
+  const script = fileURLToPath(new URL('./raw-proxy.ts', import.meta.url))
+  return runChild(script, { UPSTREAMS: upstreams.join(',') }, 'listening')
 }
 
 export interface FleetInfo {

@@ -27,11 +27,11 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
 }
 
 function getSection(report: Report): string[] {
-  const [raw, direct, gateway] = report.gets
+  const [raw, direct, gateway, proxy] = report.gets
   const ratio = (r: LoadResult, i: number) =>
     i === 1 && raw
       ? `${percent(r.perSecond / raw.perSecond)} of raw`
-      : i === 2 && direct
+      : i >= 2 && direct
         ? `${percent(r.perSecond / direct.perSecond)} of direct`
         : ''
   const out = [
@@ -55,9 +55,9 @@ function getSection(report: Report): string[] {
         ratio(r, i),
         wholeMs(r.p50),
         wholeMs(r.p99),
-        r.cpu.gateway === undefined
+        r.cpu.proxy === undefined
           ? micros(r.cpu.server)
-          : `${micros(r.cpu.server)} (gateway ${micros(r.cpu.gateway)} + replicas ${micros(r.cpu.replicas)})`,
+          : `${micros(r.cpu.server)} (proxy ${micros(r.cpu.proxy)} + replicas ${micros(r.cpu.replicas)})`,
         micros(r.cpu['load generator']),
         `${r.busyCores.toFixed(2)} of ${cpus().length}`,
         String(r.failures),
@@ -67,8 +67,9 @@ function getSection(report: Report): string[] {
   if (raw && direct && gateway)
     out.push(
       `\ntargets: direct >= 90% of raw: ${verdict(direct.perSecond / raw.perSecond >= 0.9)} ` +
-        `(${percent(direct.perSecond / raw.perSecond)}; server CPU per request ${percent((raw.cpu.server ?? 0) / (direct.cpu.server ?? 1))} of raw's efficiency); ` +
-        `gateway >= 60% of direct: ${verdict(gateway.perSecond / direct.perSecond >= 0.6)} (${percent(gateway.perSecond / direct.perSecond)})`,
+        `(${percent(direct.perSecond / raw.perSecond)}; a replica needs ${percent((direct.cpu.server ?? 0) / (raw.cpu.server ?? 1))} of the raw server's CPU per request); ` +
+        `gateway >= 60% of direct: ${verdict(gateway.perSecond / direct.perSecond >= 0.6)} (${percent(gateway.perSecond / direct.perSecond)}` +
+        (proxy ? `; a raw node:http proxy: ${percent(proxy.perSecond / direct.perSecond)})` : ')'),
     )
   return out
 }
