@@ -38,3 +38,4 @@ export type {
 export { HttpProblem, isHttpProblem, statusByCode } from './problem.js'
 export type { InputIssue, ProblemDetails } from './problem.js'
 export type { Readiness } from './readiness.js'
+export { readSideMetrics } from './read-side-metrics.js'
