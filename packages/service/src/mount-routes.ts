@@ -119,7 +119,14 @@ function runnerOf(route: Exclude<RouteDefinition, { kind: 'websocket' }>, runtim
       const { schemas, handler } = route
       return async (ctx, request) => {
         const input = schemas
-          ? { ...(await validateInput(schemas, { ...request, body: undefined })), headers: request.headers }
+          ? {
+              ...(await validateInput(schemas, {
+                params: request.params,
+                query: request.query,
+                body: undefined,
+              })),
+              headers: request.headers,
+            }
           : request
         return withEtag(await handler(ctx, input), request.headers)
       }
