@@ -3,11 +3,11 @@
  *
  *   npm run bench:http                              # SQLite + local, then PostgreSQL + RabbitMQ
  *   ACTA_BENCH_ONLY=local npm run bench:http        # or broker; get (the GET comparison only)
- *   ACTA_BENCH_SECONDS=5 ACTA_BENCH_ROUNDS=1 npm run bench:http   # a quick run
+ *   ACTA_BENCH_SCALE=0.3 ACTA_BENCH_ROUNDS=1 npm run bench:http   # a quick run
  *
- * GET /values/k: a raw node:http server serving the same Map, one replica directly, and the
- * gateway in front of three replicas, each in its own process, in rotating order over several
- * rounds. PUT: autocannon through the gateway, throughput and latency. Visibility: PUT -> the
+ * GET /values/k: a raw node:http server serving the same Map, one replica directly, the gateway
+ * in front of three replicas, and a minimal node:http proxy in front of the same three, each in its
+ * own process, in rotating order over several rounds; CPU per request of each from /proc. PUT: autocannon through the gateway, throughput and latency. Visibility: PUT -> the
  * event applied on all three replicas, at a steady rate, watched on each replica's websocket.
  */
 import { randomBytes } from 'node:crypto'
@@ -23,8 +23,11 @@ import { fleet, rawProxy, rawServer, type FleetInfo } from './processes.js'
 import { printReport, type Report } from './report.js'
 import { measureVisibility } from './visibility.js'
 
-const seconds = Number(process.env.ACTA_BENCH_SECONDS ?? 10) * Number(process.env.ACTA_BENCH_SCALE ?? 1)
-const rounds = Number(process.env.ACTA_BENCH_ROUNDS ?? 3)
+const scale = Number(process.env.ACTA_BENCH_SCALE ?? 1)
+const seconds = Number(process.env.ACTA_BENCH_SECONDS ?? 10) * scale
+// short GET rounds, many of them, in rotating order: load from other work drifts over minutes
+const getSeconds = Number(process.env.ACTA_BENCH_GET_SECONDS ?? 5) * scale
+const rounds = Number(process.env.ACTA_BENCH_ROUNDS ?? 6)
 const connections = Number(process.env.ACTA_BENCH_CONNECTIONS ?? 50)
 const rate = Number(process.env.ACTA_BENCH_RATE ?? 200)
 const only = process.env.ACTA_BENCH_ONLY
@@ -78,7 +81,7 @@ async function compareGets(info: FleetInfo): Promise<LoadResult[]> {
     for (let round = 0; round < rounds; round++) {
       const order = targets.map((_, i) => targets[(i + round) % targets.length]!)
       for (const target of order) {
-        const result = await getLoad(target.name, target.url, connections, seconds, target.groups)
+        const result = await getLoad(target.name, target.url, connections, getSeconds, target.groups)
         progress(`GET round ${round + 1}/${rounds} ${target.name}: ${Math.round(result.perSecond)} req/s`)
         totals.get(target.name)!.push(result)
       }
@@ -139,7 +142,16 @@ async function backgroundLoad(): Promise<number> {
 async function main(): Promise<void> {
   const background = await backgroundLoad()
   progress(`background load before the run: ${background.toFixed(2)} busy cores`)
-  const report: Report = { seconds, rounds, connections, background, gets: [], writes: [], skipped: [] }
+  const report: Report = {
+    seconds,
+    getSeconds,
+    rounds,
+    connections,
+    background,
+    gets: [],
+    writes: [],
+    skipped: [],
+  }
   if (wanted('local') || wanted('get')) {
     const dir = mkdtempSync(join(tmpdir(), 'acta-http-bench-'))
     const local = await fleet({

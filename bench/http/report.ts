@@ -3,7 +3,10 @@ import type { LoadResult } from './load.js'
 import type { VisibilityResult } from './visibility.js'
 
 export interface Report {
+  /** Duration of each PUT run and of the visibility run. */
   seconds: number
+  /** Duration of each GET round. */
+  getSeconds: number
   rounds: number
   connections: number
   /** Busy cores measured for 3 s before the run, when nothing of the benchmark ran. */
@@ -35,7 +38,7 @@ function getSection(report: Report): string[] {
         ? `${percent(r.perSecond / direct.perSecond)} of direct`
         : ''
   const out = [
-    `\nGET /values/k, ${report.connections} connections, ${report.rounds} rounds of ${report.seconds} s ` +
+    `\nGET /values/k, ${report.connections} connections, ${report.rounds} rounds of ${report.getSeconds} s ` +
       `(latency: autocannon's histogram, whole ms; CPU: per request, from /proc)\n`,
     table(
       [
