@@ -123,6 +123,11 @@ export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
       ...(options.gatewayLogger ? { logger: options.gatewayLogger } : {}),
     })
     let stopped: Promise<void> | undefined
+    for (const { name, child } of children)
+      child.once('exit', (code, signal) => {
+        if (stopped === undefined && options.echo)
+          process.stderr.write(`${name} exited (${signal ?? code}); the gateway routes around it\n`)
+      })
     return {
       url: gateway.url,
       gateway,
