@@ -1,6 +1,5 @@
 import { messageToEvent } from './event-messages.js'
 import type { EventStore, Subscription } from './event-store.js'
-import { uuidv7 } from './ids.js'
 import type { Event, StoredEvent } from './messages.js'
 import type { Consumer, Transport } from './transport.js'
 
@@ -14,7 +13,9 @@ export interface InMemoryReadModelOptions<S, E extends Event> {
   filter?: (event: StoredEvent) => boolean
   /**
    * Live events from the transport instead of the log (events another service's relay published),
-   * subscribed as a broadcast subscriber so every replica receives every event.
+   * subscribed as a broadcast subscriber so every replica receives every event. Without
+   * `subscriberId` its queue lives only while the model runs; with one it is durable (and stays
+   * behind when the replica goes away for good).
    */
   transport?: { transport: Transport; topics: readonly string[]; subscriberId?: string }
   /** Called after each applied event (for live feeds). */
@@ -87,7 +88,7 @@ export function inMemoryReadModel<S, E extends Event = Event>(
       if (options.transport) {
         const buffered: StoredEvent[] = []
         let loaded = false
-        const { transport, topics } = options.transport
+        const { transport, topics, subscriberId } = options.transport
         consumer = await transport.subscribe(
           topics,
           (message) => {
@@ -96,7 +97,9 @@ export function inMemoryReadModel<S, E extends Event = Event>(
             else serial = serial.then(() => applyLive(event))
             return serial
           },
-          { subscriberId: options.transport.subscriberId ?? uuidv7() },
+          // without a stable name, a broadcast subscriber that only lives as long as this model: the
+          // model reloads from the log at start, so it needs nothing published while it was down
+          subscriberId === undefined ? {} : { subscriberId },
         )
         for await (const event of store.readAll()) apply(event)
         loaded = true
