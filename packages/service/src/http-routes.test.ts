@@ -170,6 +170,30 @@ describe('problem+json', () => {
     expect(await problemOf(res)).toMatchObject({ status: 404, title: 'Not Found', instance: '/nowhere' })
   })
 
+  it.each([
+    ['/anything/%ZZ', '/anything/%ZZ'],
+    ['/values/%C3', '/values/%C3'],
+    ['/values/%E0%A4%A?x=1', '/values/%E0%A4%A'],
+  ])('answers the malformed percent-encoding of %s with 400', async (path, instance) => {
+    const res = await fetch(`${url}${path}`, { headers: { 'x-correlation-id': 'bad-path-1' } })
+    expect(res.status).toBe(400)
+    expect(res.headers.get('x-correlation-id')).toBe('bad-path-1')
+    expect(await problemOf(res)).toEqual({
+      type: 'about:blank',
+      title: 'Bad Request',
+      status: 400,
+      detail: 'The path is not valid percent-encoded UTF-8',
+      instance,
+      correlationId: 'bad-path-1',
+    })
+  })
+
+  it('answers a path parameter over the router’s 100 characters with 414', async () => {
+    const res = await fetch(`${url}/values/${'k'.repeat(101)}`)
+    expect(res.status).toBe(414)
+    expect(await problemOf(res)).toMatchObject({ status: 414, title: 'URI Too Long' })
+  })
+
   it('answers a known path with an unsupported method with 405 and Allow', async () => {
     const res = await fetch(`${url}/values/greeting`, { method: 'PUT' })
     expect(res.status).toBe(405)

@@ -3,11 +3,12 @@ import type { Socket } from 'node:net'
 import { uuidv7 } from '@acta/core'
 import fastifyStatic from '@fastify/static'
 import fastifyWebsocket from '@fastify/websocket'
-import Fastify, { type FastifyBodyParser, type FastifyInstance, type FastifyRequest } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
 import type { ServiceConfig } from './config.js'
 import { mountRoute, type RouteRuntime } from './mount-routes.js'
 import { HttpProblem } from './problem.js'
 import type { Readiness } from './readiness.js'
+import { rawBodyParser, utf8BodyParsers } from './request-body.js'
 import { response, routeBuilder, type HttpMethod, type RouteDefinition } from './routes.js'
 import { pathOf, problemContentType, sendProblem } from './send-response.js'
 
@@ -40,6 +41,18 @@ export async function httpServer(options: HttpServerOptions): Promise<FastifyIns
     genReqId: (request) => {
       const given = request.headers['x-correlation-id']
       return typeof given === 'string' && correlationIdPattern.test(given) ? given : uuidv7()
+    },
+    // the router refuses a path it cannot decode (malformed percent-encoding) or a parameter over
+    // its length limit before any route or not-found handler runs
+    frameworkErrors: (error, request, reply) => {
+      reply.header('x-correlation-id', request.id)
+      if (runtime.closing()) reply.header('connection', 'close')
+      const problem =
+        error.code === 'FST_ERR_BAD_URL'
+          ? new HttpProblem({ status: 400, detail: 'The path is not valid percent-encoded UTF-8' })
+          : error
+      const status = sendProblem(reply, request, problem, logger)
+      runtime.metrics.observeRequest(request.method, 'unmatched', status, 0)
     },
     clientErrorHandler: (error: Error & { code?: string }, socket: Socket) => {
       const status =
@@ -100,8 +113,17 @@ export async function httpServer(options: HttpServerOptions): Promise<FastifyIns
       response(await ctx.metrics.metrics(), { headers: { 'content-type': ctx.metrics.contentType } }),
     ),
   ]
+  const raw = options.routes.filter(
+    (route) => (route.kind === 'http' || route.kind === 'command') && route.rawBody !== undefined,
+  )
   for (const route of [...builtIn, ...options.routes])
-    if (route.kind !== 'websocket') mountRoute(app, route, runtime)
+    if (route.kind !== 'websocket' && !raw.includes(route)) mountRoute(app, route, runtime)
+  // encapsulated, so only these routes take any body as bytes; the others keep the parsers above
+  if (raw.length > 0)
+    await app.register(async (scope) => {
+      rawBodyParser(scope)
+      for (const route of raw) mountRoute(scope, route, runtime)
+    })
   const websockets = options.routes.filter((route) => route.kind === 'websocket')
   // encapsulated, so the plugin's request hooks run on websocket routes only, not on every request
   if (websockets.length > 0)
@@ -117,42 +139,6 @@ export async function httpServer(options: HttpServerOptions): Promise<FastifyIns
       index: ['index.html'],
     })
   return app
-}
-
-/** JSON (`application/json`, `*+json`) and text bodies, refused with 400 when not valid UTF-8. */
-function utf8BodyParsers(app: FastifyInstance): void {
-  const decoder = new TextDecoder('utf-8', { fatal: true })
-  const json = app.getDefaultJsonParser('error', 'error')
-  const decode = (request: FastifyRequest, body: Buffer): string => {
-    const charset = /;\s*charset=("?)([^";]+)\1/i.exec(request.headers['content-type'] ?? '')?.[2]
-    if (charset !== undefined && !/^utf-?8$/i.test(charset))
-      throw new HttpProblem({ status: 415, detail: `Bodies must be UTF-8, not ${charset}` })
-    try {
-      return decoder.decode(body)
-    } catch {
-      throw new HttpProblem({ status: 400, detail: 'The body is not valid UTF-8' })
-    }
-  }
-  app.removeAllContentTypeParsers()
-  const parseJson: FastifyBodyParser<Buffer> = (request, body, done) => {
-    let text: string
-    try {
-      text = decode(request, body)
-    } catch (error) {
-      done(error as Error, undefined)
-      return
-    }
-    void json(request, text, done)
-  }
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, parseJson)
-  app.addContentTypeParser(/^application\/[\w.+-]+\+json$/, { parseAs: 'buffer' }, parseJson)
-  app.addContentTypeParser('text/plain', { parseAs: 'buffer' }, (request, body: Buffer, done) => {
-    try {
-      done(null, decode(request, body))
-    } catch (error) {
-      done(error as Error, undefined)
-    }
-  })
 }
 
 /** The methods routes declare for a concrete path, with HEAD wherever GET is; [] when no route matches. */

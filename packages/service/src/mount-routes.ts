@@ -8,7 +8,14 @@ import type { Context } from './context.js'
 import type { InflightRequest, InflightRequests } from './inflight-requests.js'
 import type { ServiceMetrics } from './metrics.js'
 import { HttpProblem } from './problem.js'
-import { isHttpResponse, response, type RouteDefinition, type ServiceRequest } from './routes.js'
+import { rawBodyOf } from './request-body.js'
+import {
+  isHttpResponse,
+  response,
+  type RawBody,
+  type RouteDefinition,
+  type ServiceRequest,
+} from './routes.js'
 import { sendProblem, sendResult } from './send-response.js'
 import type { ServiceCommandBus } from './service-command-bus.js'
 import { validateInput } from './validate-input.js'
@@ -34,7 +41,7 @@ export function mountRoute(app: FastifyInstance, route: RouteDefinition, runtime
     mountWebsocket(app, route, runtime)
     return
   }
-  const run = runnerOf(route, runtime)
+  const run = withRawBody(route.kind === 'query' ? undefined : route.rawBody, runnerOf(route, runtime))
   const observe = runtime.metrics.routeObserver(route.path)
   const ifMatchAware = route.kind === 'command'
   const { inflight, scoped, closing } = runtime
@@ -131,6 +138,15 @@ function runnerOf(route: Exclude<RouteDefinition, { kind: 'websocket' }>, runtim
         return withEtag(await handler(ctx, input), request.headers)
       }
     }
+  }
+}
+
+/** A runner that first puts the body in the form a `rawBody` route asked for; a refusal is its problem. */
+function withRawBody(kind: RawBody | undefined, run: Runner): Runner {
+  if (kind === undefined) return run
+  return (ctx, request) => {
+    request.body = rawBodyOf(kind, request)
+    return run(ctx, request)
   }
 }
 

@@ -20,25 +20,54 @@ export type PathParams<P extends string> = { readonly [K in ParamNames<P>]: stri
 /** Query string values as parsed: a repeated key gives an array. */
 export type QueryValues = Readonly<Record<string, string | string[] | undefined>>
 
+/**
+ * How a route takes its request body, whatever its Content-Type: `'buffer'` gives the bytes as a
+ * Buffer, `'text'` a string decoded strictly as UTF-8 (400 when it is not, 415 for a declared
+ * charset other than UTF-8). A request without a body gives an empty Buffer or `''`.
+ */
+export type RawBody = 'buffer' | 'text'
+
+/** The body a route with `rawBody: K` receives; `unknown` for a route that parses its body. */
+export type RawBodyValue<K extends RawBody | undefined> = K extends 'buffer'
+  ? Buffer
+  : K extends 'text'
+    ? string
+    : unknown
+
+/** Options of a plain route. */
+export interface RouteOptions<K extends RawBody | undefined = undefined> {
+  /**
+   * Takes the body as is instead of parsing it by its Content-Type; still at most `ACTA_BODY_LIMIT`
+   * bytes (413).
+   *
+   * @example
+   * r.route('PUT', '/files/:name', (ctx, req) => save(req.params.name, req.body), { rawBody: 'buffer' })
+   */
+  rawBody?: K
+}
+
 /** What a plain route handler sees of the request. */
-export interface ServiceRequest<Params = Readonly<Record<string, string>>> {
+export interface ServiceRequest<Params = Readonly<Record<string, string>>, Body = unknown> {
   readonly method: string
   /** Path and query string as received. */
   readonly url: string
   readonly params: Params
   readonly query: QueryValues
   readonly headers: IncomingHttpHeaders
-  /** Parsed body: JSON for `application/json` (and `+json`), a string for `text/plain`. */
-  readonly body: unknown
+  /**
+   * Parsed body: JSON for `application/json` (and `+json`), a string for `text/plain`; on a route
+   * with `rawBody`, the body as is (see {@link RawBody}).
+   */
+  readonly body: Body
 }
 
 /**
  * A route handler: return the response body (JSON unless a string or Buffer; `undefined` gives
  * 204), a {@link response} for another status or headers, or throw an ActaError.
  */
-export type Handler<R extends object, P extends string> = (
+export type Handler<R extends object, P extends string, Body = unknown> = (
   ctx: Context<R>,
-  request: ServiceRequest<PathParams<P>>,
+  request: ServiceRequest<PathParams<P>, Body>,
 ) => unknown
 
 const responseBrand = Symbol.for('acta.response')
@@ -75,10 +104,16 @@ type Output<S, Fallback> = S extends StandardSchemaV1 ? StandardSchemaV1.InferOu
 type Schema = StandardSchemaV1 | undefined
 
 /** A route's input after validation: each part is its schema's output when the route declares one. */
-export interface RouteInput<P extends string, B extends Schema, Q extends Schema, PS extends Schema> {
+export interface RouteInput<
+  P extends string,
+  B extends Schema,
+  Q extends Schema,
+  PS extends Schema,
+  K extends RawBody | undefined = undefined,
+> {
   readonly params: Output<PS, PathParams<P>>
   readonly query: Output<Q, QueryValues>
-  readonly body: Output<B, unknown>
+  readonly body: Output<B, RawBodyValue<K>>
   readonly headers: IncomingHttpHeaders
 }
 
@@ -91,13 +126,19 @@ export interface CommandRouteOptions<
   B extends Schema,
   Q extends Schema,
   PS extends Schema,
+  K extends RawBody | undefined = undefined,
 > {
   /** Standard Schema (zod, valibot, arktype, …) of the body; a mismatch is a 422 listing every issue. */
   body?: B
   query?: Q
   params?: PS
+  /**
+   * Takes the body as is, whatever its Content-Type (see {@link RawBody}); a `body` schema then
+   * validates that Buffer or string.
+   */
+  rawBody?: K
   /** Maps the validated input to the command; the runtime adds correlation and trace metadata. */
-  toCommand: (input: RouteInput<P, B, Q, PS>, ctx: Context<R>) => Command
+  toCommand: (input: RouteInput<P, B, Q, PS, K>, ctx: Context<R>) => Command
   /**
    * `'inline'` (default): handle now and answer 200 with the version as ETag and the log position.
    * `'async'`: `commandBus.send` it and answer 202 with its `messageId`.
@@ -109,7 +150,7 @@ export interface CommandRouteOptions<
    */
   handler?: (command: Command, options: HandleOptions, ctx: Context<R>) => Promise<unknown>
   /** The 200 body of a handled command; default `{ version, position }`. */
-  result?: (result: CommandSuccess, input: RouteInput<P, B, Q, PS>) => unknown
+  result?: (result: CommandSuccess, input: RouteInput<P, B, Q, PS, K>) => unknown
 }
 
 export interface QueryRouteOptions<R extends object, P extends string, Q extends Schema, PS extends Schema> {
@@ -146,12 +187,14 @@ export type RouteDefinition<R extends object = object> =
       readonly methods: readonly HttpMethod[]
       readonly path: string
       readonly handler: Handler<R, string>
+      readonly rawBody?: RawBody | undefined
     }
   | {
       readonly kind: 'command'
       readonly methods: readonly HttpMethod[]
       readonly path: string
       readonly options: CommandRouteOptions<R, string, Schema, Schema, Schema>
+      readonly rawBody?: RawBody | undefined
     }
   | {
       readonly kind: 'query'
@@ -172,11 +215,12 @@ export type RouteDefinition<R extends object = object> =
 export interface RouteBuilder<R extends object> {
   /** A plain GET route: `(ctx, req) => body`. */
   get<P extends string>(path: P, handler: Handler<R, P>): RouteDefinition<R>
-  /** A plain route on any method(s). */
-  route<P extends string>(
+  /** A plain route on any method(s); `{ rawBody }` takes the body as is (see {@link RouteOptions}). */
+  route<P extends string, K extends RawBody | undefined = undefined>(
     method: HttpMethod | readonly HttpMethod[],
     path: P,
-    handler: Handler<R, P>,
+    handler: Handler<R, P, RawBodyValue<K>>,
+    options?: RouteOptions<K>,
   ): RouteDefinition<R>
   /** Validates input, maps it to a command and runs it; honours If-Match (see README). */
   command<
@@ -184,10 +228,11 @@ export interface RouteBuilder<R extends object> {
     B extends Schema = undefined,
     Q extends Schema = undefined,
     PS extends Schema = undefined,
+    K extends RawBody | undefined = undefined,
   >(
     method: 'POST' | 'PUT' | 'PATCH' | 'DELETE',
     path: P,
-    options: CommandRouteOptions<R, P, B, Q, PS>,
+    options: CommandRouteOptions<R, P, B, Q, PS, K>,
   ): RouteDefinition<R>
   /** A GET route whose JSON body gets a weak ETag; If-None-Match answers 304. */
   query<P extends string, Q extends Schema = undefined, PS extends Schema = undefined>(
@@ -203,17 +248,19 @@ const get = ['GET'] as const
 /** The untyped implementation behind every service's {@link RouteBuilder}. */
 export const routeBuilder: RouteBuilder<object> = {
   get: (path, handler) => ({ kind: 'http', methods: get, path, handler: handler }),
-  route: (method, path, handler) => ({
+  route: (method, path, handler, options) => ({
     kind: 'http',
     methods: typeof method === 'string' ? [method] : method,
     path,
-    handler: handler,
+    handler: handler as Handler<object, string>,
+    rawBody: options?.rawBody,
   }),
   command: (method, path, options) => ({
     kind: 'command',
     methods: [method],
     path,
     options: options as unknown as CommandRouteOptions<object, string, Schema, Schema, Schema>,
+    rawBody: options.rawBody,
   }),
   query: (path, handler) => ({
     kind: 'query',

@@ -39,6 +39,26 @@ describe('types', () => {
             return { type: 'put', data: { key: input.params.key, value: input.body.value } }
           },
         }),
+        r.route(
+          'PUT',
+          '/files/:name',
+          (_ctx, req) => {
+            expectTypeOf(req.body).toEqualTypeOf<Buffer>()
+            expectTypeOf(req.params.name).toEqualTypeOf<string>()
+          },
+          { rawBody: 'buffer' },
+        ),
+        r.route('POST', '/notes', (_ctx, req) => expectTypeOf(req.body).toEqualTypeOf<string>(), {
+          rawBody: 'text',
+        }),
+        r.route('POST', '/parsed', (_ctx, req) => expectTypeOf(req.body).toEqualTypeOf<unknown>()),
+        r.command('PUT', '/notes/:id', {
+          rawBody: 'text',
+          toCommand: ({ params, body }) => {
+            expectTypeOf(body).toEqualTypeOf<string>()
+            return { type: 'write', data: { id: params.id, text: body } }
+          },
+        }),
         r.query('/search', {
           query: z.object({ limit: z.coerce.number() }),
           handler: (ctx, { query }) => {
