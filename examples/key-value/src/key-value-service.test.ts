@@ -45,6 +45,21 @@ describe('a key-value replica on memory adapters', () => {
     })
   })
 
+  it.each([
+    ['application/x-www-form-urlencoded', 'my value&a=b%20'],
+    ['application/json', 'myvalue'],
+    ['application/octet-stream', 'clé ✓'],
+  ])('stores a %s body as the raw value', async (contentType, value) => {
+    const { url } = await replica(await memory())
+    const written = await fetch(`${url}/values/k`, {
+      method: 'PUT',
+      body: value,
+      headers: { 'content-type': contentType },
+    })
+    expect(await written.json()).toEqual({ key: 'k', value, message: 'OK' })
+    expect(await (await fetch(`${url}/values/k`)).json()).toEqual({ key: 'k', value })
+  })
+
   it('answers 504 when no replica handles the command in time; the queued command still applies later', async () => {
     const infra = await memory()
     const sender = await replica(infra, { serveCommands: false, waitTimeoutMs: 200 })

@@ -13,7 +13,6 @@ import {
 import { channels, type Channels } from './channels.js'
 import { commandOutcomes } from './command-outcomes.js'
 import { connectionFrame, domainEventFrame, eventsPath } from './live-frames.js'
-import { acceptRawValues } from './raw-values.js'
 import { registerValueHandlers } from './value-handlers.js'
 import { valueRoutes, type KeyValueResources } from './value-routes.js'
 import { valuesModel } from './values-model.js'
@@ -120,19 +119,15 @@ function commandQueue(queue: string, concurrency: number): SubscriptionDefinitio
 }
 
 /** Starts a replica (tests, embedding); see `startService`. */
-export async function startKeyValue(
+export function startKeyValue(
   options: KeyValueOptions & StartOptions = {},
 ): Promise<RunningService<KeyValueResources>> {
-  const running = await startService(keyValueService(options), options)
-  acceptRawValues(running.server.server)
-  return running
+  return startService(keyValueService(options), options)
 }
 
 /** Runs a replica as the process's main program; see `runService`. */
-export async function runKeyValue(
+export function runKeyValue(
   options: KeyValueOptions & RunServiceOptions = {},
 ): Promise<RunningService<KeyValueResources>> {
-  const running = await runService(keyValueService(options), options)
-  acceptRawValues(running.server.server)
-  return running
+  return runService(keyValueService(options), options)
 }

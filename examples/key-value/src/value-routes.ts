@@ -49,12 +49,19 @@ export function valueRoutes(r: RouteBuilder<KeyValueResources>): RouteDefinition
         return found(ctx, key)
       })
     }),
-    r.route('PUT', '/values/*', async (ctx, req) => {
-      const key = keyOf(req.params['*'])
-      const value = valueOf(req.body)
-      const outcome = await run<PutValue>(ctx, { type: 'PutValue', data: { key, value } })
-      return response({ key, value, message: 'OK' }, { headers: positionHeader(outcome) })
-    }),
+    // the value is the raw body, whatever its Content-Type: the seed's `curl -d myvalue` sends
+    // `application/x-www-form-urlencoded`, its demo `application/json`
+    r.route(
+      'PUT',
+      '/values/*',
+      async (ctx, req) => {
+        const key = keyOf(req.params['*'])
+        const value = valueOf(req.body)
+        const outcome = await run<PutValue>(ctx, { type: 'PutValue', data: { key, value } })
+        return response({ key, value, message: 'OK' }, { headers: positionHeader(outcome) })
+      },
+      { rawBody: 'text' },
+    ),
     r.route('DELETE', '/values/*', async (ctx, req) => {
       const key = keyOf(req.params['*'])
       const outcome = await run<DeleteValue>(ctx, { type: 'DeleteValue', data: { key } })
@@ -81,13 +88,10 @@ function keyOf(raw: string): string {
   return raw
 }
 
-function valueOf(body: unknown): string {
-  const value = body ?? ''
-  if (typeof value !== 'string')
-    throw new HttpProblem({ status: 415, detail: 'Send the value as the raw request body' })
-  const problem = valueProblem(value)
+function valueOf(body: string): string {
+  const problem = valueProblem(body)
   if (problem !== undefined) throw new ValidationError(problem)
-  return value
+  return body
 }
 
 function afterOf(query: QueryValues): number | undefined {
