@@ -6,9 +6,12 @@
  *   ACTA_BENCH_SCALE=0.3 ACTA_BENCH_ROUNDS=1 npm run bench:http   # a quick run
  *
  * GET /values/k: a raw node:http server serving the same Map, one replica directly, the gateway
- * in front of three replicas, and a minimal node:http proxy in front of the same three, each in its
- * own process, in rotating order over several rounds; CPU per request of each from /proc. PUT: autocannon through the gateway, throughput and latency. Visibility: PUT -> the
- * event applied on all three replicas, at a steady rate, watched on each replica's websocket.
+ * in front of three replicas, a minimal node:http proxy in front of the same three, and nginx with
+ * the configuration nginxConfig generates from the gateway's route table (1 worker, and `auto`),
+ * each in its own process(es), in rotating order over several rounds; CPU per request of each from
+ * /proc. Without nginx only its rows are skipped. PUT: autocannon through the gateway, throughput
+ * and latency. Visibility: PUT -> the event applied on all three replicas, at a steady rate,
+ * watched on each replica's websocket.
  */
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -19,6 +22,7 @@ import amqp from 'amqplib'
 import pg from 'pg'
 import { machineBusySeconds, processesNamed } from './cpu.js'
 import { getLoad, putLoad, type Groups, type LoadResult } from './load.js'
+import { findNginx, nginxProxy } from './nginx-proxy.js'
 import { fleet, rawProxy, rawServer, type FleetInfo } from './processes.js'
 import { printReport, type Report } from './report.js'
 import { measureVisibility } from './visibility.js'
@@ -48,10 +52,29 @@ async function fill(base: string): Promise<void> {
   await put('k', 'the value of k')
 }
 
-async function compareGets(info: FleetInfo): Promise<LoadResult[]> {
-  const raw = await rawServer()
-  const proxy = await rawProxy(info.replicas.map((replica) => replica.url))
+async function compareGets(info: FleetInfo, skipped: string[]): Promise<LoadResult[]> {
+  const started: { stop(): Promise<void> }[] = []
+  const start = async <T extends { stop(): Promise<void> }>(child: Promise<T>): Promise<T> => {
+    const running = await child
+    started.push(running)
+    return running
+  }
   try {
+    const upstreams = info.replicas.map((replica) => replica.url)
+    const raw = await start(rawServer())
+    const proxy = await start(rawProxy(upstreams))
+    const nginx = await findNginx()
+    const nginxes: { workers: string; info: { url: string; pids: number[]; log(): Promise<string> } }[] = []
+    if ('problem' in nginx) {
+      progress(`SKIPPING the nginx rows: ${nginx.problem}; install the Debian package "nginx"`)
+      skipped.push(`nginx rows: ${nginx.problem}`)
+    } else
+      for (const workers of [1, 'auto'] as const) {
+        const running = await start(nginxProxy(nginx.binary, upstreams, workers))
+        const count = running.info.pids.length - 1
+        const label = workers === 'auto' ? `auto = ${count} workers` : `${count} worker`
+        nginxes.push({ workers: label, info: running.info })
+      }
     await fill(raw.info.url)
     await fill(info.url)
     const replicaPids = info.replicas.map((replica) => replica.pid)
@@ -72,6 +95,11 @@ async function compareGets(info: FleetInfo): Promise<LoadResult[]> {
         url: `${proxy.info.url}/values/k`,
         groups: { server: [proxy.info.pid, ...replicaPids], proxy: [proxy.info.pid], replicas: replicaPids },
       },
+      ...nginxes.map(({ workers, info: nginx }) => ({
+        name: `nginx, generated config, ${workers} (3 replicas)`,
+        url: `${nginx.url}/values/k`,
+        groups: { server: [...nginx.pids, ...replicaPids], proxy: nginx.pids, replicas: replicaPids },
+      })),
     ]
     // a GET with ?after waits until the replica has applied the last write, so all serve k
     for (const replica of info.replicas) await (await fetch(`${replica.url}/values/k?after=0`)).arrayBuffer()
@@ -86,10 +114,13 @@ async function compareGets(info: FleetInfo): Promise<LoadResult[]> {
         totals.get(target.name)!.push(result)
       }
     }
+    for (const { workers, info: nginx } of nginxes) {
+      const log = (await nginx.log()).trim()
+      if (log) progress(`nginx, ${workers}, error log:\n${log.split('\n').slice(-20).join('\n')}`)
+    }
     return targets.map((target) => combine(totals.get(target.name)!))
   } finally {
-    await proxy.stop()
-    await raw.stop()
+    await Promise.allSettled(started.map((child) => child.stop()))
   }
 }
 
@@ -159,7 +190,7 @@ async function main(): Promise<void> {
       ACTA_TRANSPORT_URL: `sqlite:${join(dir, 'transport.db')}`,
     })
     try {
-      if (wanted('local') || wanted('get')) report.gets = await compareGets(local.info)
+      if (wanted('local') || wanted('get')) report.gets = await compareGets(local.info, report.skipped)
       if (wanted('local')) await writes('sqlite + local', local.info, report)
     } finally {
       await local.stop()

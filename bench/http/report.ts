@@ -74,6 +74,18 @@ function getSection(report: Report): string[] {
         `gateway >= 60% of direct: ${verdict(gateway.perSecond / direct.perSecond >= 0.6)} (${percent(gateway.perSecond / direct.perSecond)}` +
         (proxy ? `; a raw node:http proxy: ${percent(proxy.perSecond / direct.perSecond)})` : ')'),
     )
+  const nginx = report.gets.filter((r) => r.target.startsWith('nginx'))
+  if (direct && nginx.length > 0)
+    out.push(
+      `nginx (generated config) >= 60% of direct: ` +
+        nginx
+          .map(
+            (r) =>
+              `${r.target.replace(/^nginx, generated config, | \(3 replicas\)$/g, '')} ` +
+              `${verdict(r.perSecond / direct.perSecond >= 0.6)} (${percent(r.perSecond / direct.perSecond)})`,
+          )
+          .join('; '),
+    )
   return out
 }
 
