@@ -3,13 +3,10 @@ import { serviceGate } from '@acta/testing'
 import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
 import { projectionCrashScenario } from './projection-crash-scenario.js'
+import { probePostgres } from '@acta/postgres'
 
 const postgresUrl = process.env.ACTA_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
-const postgres = await serviceGate('PostgreSQL', async () => {
-  const client = new pg.Client({ connectionString: postgresUrl, connectionTimeoutMillis: 3000 })
-  await client.connect()
-  await client.end()
-})
+const postgres = await serviceGate('PostgreSQL', () => probePostgres(postgresUrl))
 const schema = `acta_projection_crash_${randomBytes(4).toString('hex')}`
 afterAll(async () => {
   if (!postgres.available) return

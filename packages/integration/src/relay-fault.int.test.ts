@@ -4,17 +4,13 @@ import amqp from 'amqplib'
 import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
 import { relayKillScenario } from './relay-scenario.js'
+import { probePostgres } from '@acta/postgres'
+import { probeRabbitmq } from '@acta/rabbitmq'
 
 const postgresUrl = process.env.ACTA_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 const amqpUrl = process.env.ACTA_TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672'
-const postgres = await serviceGate('PostgreSQL', async () => {
-  const client = new pg.Client({ connectionString: postgresUrl, connectionTimeoutMillis: 3000 })
-  await client.connect()
-  await client.end()
-})
-const rabbit = await serviceGate('RabbitMQ', async () =>
-  (await amqp.connect(amqpUrl, { timeout: 3000 })).close(),
-)
+const postgres = await serviceGate('PostgreSQL', () => probePostgres(postgresUrl))
+const rabbit = await serviceGate('RabbitMQ', () => probeRabbitmq(amqpUrl))
 const runId = randomBytes(4).toString('hex')
 const schema = `acta_relay_${runId}`
 afterAll(async () => {

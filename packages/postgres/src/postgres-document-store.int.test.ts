@@ -4,14 +4,10 @@ import { documentStoreSuite, expectActaError, serviceGate } from '@acta/testing'
 import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
 import { findQuery } from './document-sql.js'
-import { postgresDocumentStore, type PostgresPool, type PostgresQuery } from './index.js'
+import { probePostgres, postgresDocumentStore, type PostgresPool, type PostgresQuery } from './index.js'
 
 const url = process.env.ACTA_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
-const postgres = await serviceGate('PostgreSQL', async () => {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 })
-  await client.connect()
-  await client.end()
-})
+const postgres = await serviceGate('PostgreSQL', () => probePostgres(url))
 const admin = postgres.available ? new pg.Pool({ connectionString: url, max: 4 }) : undefined
 // a quote, a double quote and a non-ASCII letter in every schema name exercise the quoting
 const schemas: string[] = []

@@ -6,17 +6,14 @@ import pg from 'pg'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import {
   postgresEventStore,
+  probePostgres,
   type PostgresEventStore,
   type PostgresEventStoreOptions,
   type PostgresPool,
 } from './index.js'
 
 const url = process.env.ACTA_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
-const postgres = await serviceGate('PostgreSQL', async () => {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 })
-  await client.connect()
-  await client.end()
-})
+const postgres = await serviceGate('PostgreSQL', () => probePostgres(url))
 
 // Schema names carry a quote, a double quote and non-ASCII letters, so every statement's quoting is exercised.
 const freshSchema = (): string => `acta_test_${randomBytes(5).toString('hex')}_"it's"_ü`

@@ -2,14 +2,10 @@ import { randomBytes } from 'node:crypto'
 import { projectionSuite, serviceGate } from '@acta/testing'
 import pg from 'pg'
 import { afterAll, describe } from 'vitest'
-import { postgresCoordination, postgresDocumentStore, postgresEventStore } from './index.js'
+import { probePostgres, postgresCoordination, postgresDocumentStore, postgresEventStore } from './index.js'
 
 const url = process.env.ACTA_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
-const postgres = await serviceGate('PostgreSQL', async () => {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 })
-  await client.connect()
-  await client.end()
-})
+const postgres = await serviceGate('PostgreSQL', () => probePostgres(url))
 const schemas: string[] = []
 afterAll(async () => {
   if (!postgres.available) return

@@ -2,14 +2,10 @@ import { randomBytes } from 'node:crypto'
 import { scheduleStoreSuite, serviceGate } from '@acta/testing'
 import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
-import { postgresScheduleStore } from './index.js'
+import { probePostgres, postgresScheduleStore } from './index.js'
 
 const url = process.env.ACTA_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
-const postgres = await serviceGate('PostgreSQL', async () => {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 })
-  await client.connect()
-  await client.end()
-})
+const postgres = await serviceGate('PostgreSQL', () => probePostgres(url))
 const admin = postgres.available ? new pg.Pool({ connectionString: url, max: 4 }) : undefined
 const freshSchema = (): string => `acta_sched_${randomBytes(5).toString('hex')}_"q"`
 const drop = (schema: string) => admin!.query(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(schema)} CASCADE`)

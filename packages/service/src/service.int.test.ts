@@ -8,17 +8,13 @@ import { z } from 'zod'
 import { defineService } from './define-service.js'
 import { keyValueHandler, memoryLogger, type PutValue } from './service.fixture.js'
 import { startService } from './start-service.js'
+import { probePostgres } from '@acta/postgres'
+import { probeRabbitmq } from '@acta/rabbitmq'
 
 const postgresUrl = process.env.ACTA_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 const amqpUrl = process.env.ACTA_TEST_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672'
-const postgres = await serviceGate('PostgreSQL', async () => {
-  const client = new pg.Client({ connectionString: postgresUrl, connectionTimeoutMillis: 3000 })
-  await client.connect()
-  await client.end()
-})
-const rabbit = await serviceGate('RabbitMQ', async () =>
-  (await amqp.connect(amqpUrl, { timeout: 3000 })).close(),
-)
+const postgres = await serviceGate('PostgreSQL', () => probePostgres(postgresUrl))
+const rabbit = await serviceGate('RabbitMQ', () => probeRabbitmq(amqpUrl))
 const runId = randomBytes(4).toString('hex')
 const schema = `acta_service_${runId}`
 // a command type of this run only, so its queue holds nothing from other runs
