@@ -1,9 +1,8 @@
-import { mkdirSync } from 'node:fs'
-import { dirname } from 'node:path'
+import { openConnection } from './open-connection.js'
 import type { CheckpointStore, InboxStore, LeaseStore } from '@acta/core'
 import { ValidationError } from '@acta/core'
-import Database from 'better-sqlite3'
-import { configureConnection, migrate, type MigrationLedger } from './schema.js'
+import type Database from 'better-sqlite3'
+import { migrate, type MigrationLedger } from './schema.js'
 import { defaultSqlitePath } from './sqlite-event-store.js'
 import { translateSqliteError } from './write-lock.js'
 
@@ -51,17 +50,11 @@ const ledger: MigrationLedger = {
  */
 export function sqliteCoordination(options: SqliteCoordinationOptions = {}): SqliteCoordination {
   const busyTimeoutMs = options.busyTimeoutMs ?? 5000
-  const owned = options.database === undefined
-  const path = options.path ?? defaultSqlitePath
-  if (owned && path !== ':memory:' && path !== '') mkdirSync(dirname(path), { recursive: true })
-  const db = options.database ?? new Database(path, { timeout: busyTimeoutMs })
-  try {
-    configureConnection(db, { synchronous: 'NORMAL', busyTimeoutMs })
-    migrate(db, ledger)
-  } catch (error) {
-    if (owned) db.close()
-    throw error
-  }
+  const { db, owned } = openConnection(
+    { path: options.path ?? defaultSqlitePath, database: options.database },
+    { synchronous: 'NORMAL', busyTimeoutMs },
+    (opened) => migrate(opened, ledger),
+  )
   const text = (value: unknown, what: string): string => {
     if (typeof value !== 'string' || value.length === 0)
       throw new ValidationError(`A ${what} must be a non-empty string`)

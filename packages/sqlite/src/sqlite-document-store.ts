@@ -1,5 +1,4 @@
-import { mkdirSync } from 'node:fs'
-import { dirname } from 'node:path'
+import { openConnection } from './open-connection.js'
 import {
   ActaError,
   ValidationError,
@@ -8,13 +7,12 @@ import {
   assertPosition,
 } from '@acta/core'
 import type { DocumentStore, ProjectionCheckpoint } from '@acta/core'
-import Database from 'better-sqlite3'
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3'
 import { documentCollection, type DocumentScope } from './document-collection.js'
 import type { TableScope } from './document-table.js'
 import { runTransaction, type TransactionContext } from './document-transaction.js'
 import { collectionDdl, collectionPrefix, documentLedger, tableName } from './document-schema.js'
-import { configureConnection, migrate } from './schema.js'
+import { migrate } from './schema.js'
 import { defaultSqlitePath } from './sqlite-event-store.js'
 import { translateSqliteError, writeLock } from './write-lock.js'
 
@@ -62,15 +60,11 @@ const maxCachedStatements = 500
 export function sqliteDocumentStore(options: SqliteDocumentStoreOptions = {}): DocumentStore {
   const { synchronous = 'NORMAL', busyTimeoutMs = 5000 } = options
   validateOptions(options, synchronous, busyTimeoutMs)
-  const owned = options.database === undefined
-  const db = options.database ?? openFile(options.path ?? defaultSqlitePath, busyTimeoutMs)
-  try {
-    configureConnection(db, { synchronous, busyTimeoutMs })
-    migrate(db, documentLedger)
-  } catch (error) {
-    if (owned) db.close()
-    throw error
-  }
+  const { db, owned } = openConnection(
+    { path: options.path ?? defaultSqlitePath, database: options.database },
+    { synchronous, busyTimeoutMs },
+    (opened) => migrate(opened, documentLedger),
+  )
 
   let closed = false
   const assertOpen = (): void => {
@@ -232,11 +226,6 @@ export function sqliteDocumentStore(options: SqliteDocumentStoreOptions = {}): D
       if (owned) db.close()
     },
   }
-}
-
-function openFile(path: string, busyTimeoutMs: number): SqliteDatabase {
-  if (path !== ':memory:' && path !== '') mkdirSync(dirname(path), { recursive: true })
-  return new Database(path, { timeout: busyTimeoutMs })
 }
 
 function validateOptions(

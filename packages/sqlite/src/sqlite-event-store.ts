@@ -1,6 +1,4 @@
-import { mkdirSync } from 'node:fs'
-import { dirname } from 'node:path'
-import Database from 'better-sqlite3'
+import { openConnection } from './open-connection.js'
 import type { Database as SqliteDatabase } from 'better-sqlite3'
 import {
   ActaError,
@@ -18,7 +16,7 @@ import {
 import type { AppendResult, EventStore, Snapshot } from '@acta/core'
 import { appender } from './append.js'
 import { reader } from './read.js'
-import { configureConnection, migrate } from './schema.js'
+import { migrate } from './schema.js'
 import { CrossProcessSignal } from './subscribe.js'
 import { translateSqliteError, writeLock } from './write-lock.js'
 
@@ -54,15 +52,11 @@ export const defaultSqlitePath = '.acta/acta.db'
 export function sqliteEventStore(options: SqliteEventStoreOptions = {}): EventStore {
   const { synchronous = 'NORMAL', busyTimeoutMs = 5000, pollIntervalMs = 5 } = options
   validateOptions(options, synchronous, busyTimeoutMs, pollIntervalMs)
-  const owned = options.database === undefined
-  const db = options.database ?? openFile(options.path ?? defaultSqlitePath, busyTimeoutMs)
-  try {
-    configureConnection(db, { synchronous, busyTimeoutMs })
-    migrate(db)
-  } catch (error) {
-    if (owned) db.close()
-    throw error
-  }
+  const { db, owned } = openConnection(
+    { path: options.path ?? defaultSqlitePath, database: options.database },
+    { synchronous, busyTimeoutMs },
+    (opened) => migrate(opened),
+  )
 
   let closed = false
   const assertOpen = (): void => {
@@ -187,11 +181,6 @@ export function sqliteEventStore(options: SqliteEventStoreOptions = {}): EventSt
       changes.notify()
     },
   }
-}
-
-function openFile(path: string, busyTimeoutMs: number): SqliteDatabase {
-  if (path !== ':memory:' && path !== '') mkdirSync(dirname(path), { recursive: true })
-  return new Database(path, { timeout: busyTimeoutMs })
 }
 
 function validateOptions(

@@ -1,5 +1,4 @@
-import { mkdirSync } from 'node:fs'
-import { dirname } from 'node:path'
+import { openConnection } from './open-connection.js'
 import type { ScheduleStatus, ScheduleStore, ScheduledEntry, ScheduledPayload } from '@acta/core'
 import {
   assertScheduleDate,
@@ -7,8 +6,8 @@ import {
   validateClaimOptions,
   validateScheduleRequest,
 } from '@acta/core'
-import Database from 'better-sqlite3'
-import { configureConnection, migrate, type MigrationLedger } from './schema.js'
+import type Database from 'better-sqlite3'
+import { migrate, type MigrationLedger } from './schema.js'
 import { defaultSqlitePath } from './sqlite-event-store.js'
 import { translateSqliteError } from './write-lock.js'
 
@@ -78,17 +77,11 @@ const entry = (row: Row): ScheduledEntry => ({
  */
 export function sqliteScheduleStore(options: SqliteScheduleStoreOptions = {}): ScheduleStore {
   const busyTimeoutMs = options.busyTimeoutMs ?? 5000
-  const owned = options.database === undefined
-  const path = options.path ?? defaultSqlitePath
-  if (owned && path !== ':memory:' && path !== '') mkdirSync(dirname(path), { recursive: true })
-  const db = options.database ?? new Database(path, { timeout: busyTimeoutMs })
-  try {
-    configureConnection(db, { synchronous: 'NORMAL', busyTimeoutMs })
-    migrate(db, ledger)
-  } catch (error) {
-    if (owned) db.close()
-    throw error
-  }
+  const { db, owned } = openConnection(
+    { path: options.path ?? defaultSqlitePath, database: options.database },
+    { synchronous: 'NORMAL', busyTimeoutMs },
+    (opened) => migrate(opened, ledger),
+  )
   const run = <T>(work: () => T): Promise<T> => {
     try {
       return Promise.resolve(work())

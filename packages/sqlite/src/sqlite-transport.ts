@@ -1,6 +1,4 @@
-import { mkdirSync } from 'node:fs'
-import { dirname } from 'node:path'
-import Database from 'better-sqlite3'
+import { openConnection } from './open-connection.js'
 import type { Database as SqliteDatabase } from 'better-sqlite3'
 import {
   ActaError,
@@ -21,7 +19,6 @@ import type {
   OutgoingMessage,
   Transport,
 } from '@acta/core'
-import { configureConnection } from './schema.js'
 import { CrossProcessSignal } from './subscribe.js'
 import { Dispatcher } from './transport-dispatcher.js'
 import type { Handle } from './transport-dispatcher.js'
@@ -85,15 +82,11 @@ export function sqliteTransport(options: SqliteTransportOptions = {}): Transport
     onError = (error: unknown) => console.error('[acta] sqliteTransport:', error),
   } = options
   validateOptions(options, { synchronous, busyTimeoutMs, pollIntervalMs, visibilityTimeoutMs })
-  const ownsDatabase = options.database === undefined
-  const db = options.database ?? openFile(options.path ?? defaultTransportPath, busyTimeoutMs)
-  try {
-    configureConnection(db, { synchronous, busyTimeoutMs })
-    migrateTransport(db)
-  } catch (error) {
-    if (ownsDatabase) db.close()
-    throw error
-  }
+  const { db, owned: ownsDatabase } = openConnection(
+    { path: options.path ?? defaultTransportPath, database: options.database },
+    { synchronous, busyTimeoutMs },
+    migrateTransport,
+  )
 
   const owner = uuidv7()
   const tables = queueTables(db)
@@ -318,11 +311,6 @@ function toDeadLetter(row: DeadLetterRow): DeadLetter {
     error: row.error,
     failedAt: new Date(row.failed_at),
   }
-}
-
-function openFile(path: string, busyTimeoutMs: number): SqliteDatabase {
-  if (path !== ':memory:' && path !== '') mkdirSync(dirname(path), { recursive: true })
-  return new Database(path, { timeout: busyTimeoutMs })
 }
 
 function validateOptions(
