@@ -174,10 +174,9 @@ export type {
   ProjectionHandlers,
   ProjectionSource,
 } from './projection.js'
-export { buildsCollection, parkedCollection } from './projection-build.js'
-export type { BuildRecord, FailureReport, ParkedEvent } from './projection-build.js'
-export { controlsCollection, createReadSide } from './read-side.js'
-export type { ControlRecord } from './read-side.js'
+export { buildsCollection, controlsCollection, parkedCollection } from './projection-build.js'
+export type { BuildRecord, ControlRecord, FailureReport, ParkedEvent } from './projection-build.js'
+export { createReadSide } from './read-side.js'
 export type {
   BuildStatus,
   ProjectionStatus,

@@ -9,6 +9,15 @@ import { backoffMs } from './transport-helpers.js'
 /** Registry collections the read side keeps beside the documents. */
 export const buildsCollection = 'acta_builds'
 export const parkedCollection = 'acta_parked'
+export const controlsCollection = 'acta_controls'
+
+/** The persisted controls of one projection, read by whichever instance holds its lease. */
+export interface ControlRecord {
+  [key: string]: unknown
+  stopped: boolean
+  /** Bumped by `startProjection`; a faulted runner resumes when it sees a new value. */
+  resume: number
+}
 
 export interface BuildRecord {
   [key: string]: unknown

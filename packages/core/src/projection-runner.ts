@@ -1,8 +1,14 @@
 import type { Document, DocumentTransaction } from './document-store.js'
 import { isActaError } from './errors.js'
 import type { StoredEvent } from './messages.js'
-import type { BuildOutcome, BuildRecord, FailureReport, ParkedEvent } from './projection-build.js'
-import { buildsCollection, parkedCollection, runBuild } from './projection-build.js'
+import type {
+  BuildOutcome,
+  BuildRecord,
+  ControlRecord,
+  FailureReport,
+  ParkedEvent,
+} from './projection-build.js'
+import { buildsCollection, controlsCollection, parkedCollection, runBuild } from './projection-build.js'
 import type { ProjectionContext, ProjectionDefinition } from './projection.js'
 import { buildCollectionName, buildName } from './projection.js'
 import type {
@@ -13,7 +19,6 @@ import type {
   RunnerKind,
   RunnerState,
 } from './read-side-types.js'
-import type { ControlRecord } from './read-side.js'
 import { rateMeter, type RateMeter } from './rate-meter.js'
 import { backoffMs } from './transport-helpers.js'
 
@@ -45,8 +50,6 @@ interface Loop {
   rate: RateMeter
   reportedAt: number
 }
-
-const controlsCollection = 'acta_controls'
 
 /** Supervises one projection in one instance: lease, builds, loops, status and controls. */
 export function projectionRunner(
@@ -303,10 +306,7 @@ export function projectionRunner(
 
   /** Runs `work` with this instance's loops stopped, then resumes them. */
   async function paused<R>(work: () => Promise<R>): Promise<R> {
-    const result = await (tickChain = tickChain.then(async () => {
-      await stopLoops()
-    }))
-    void result
+    await (tickChain = tickChain.then(stopLoops))
     try {
       return await work()
     } finally {

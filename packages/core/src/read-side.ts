@@ -2,21 +2,12 @@ import type { Collection, Document } from './document-store.js'
 import { ActaError, NotFoundError } from './errors.js'
 import type { Event } from './messages.js'
 import { uuidv7 } from './ids.js'
-import type { BuildRecord, ParkedEvent } from './projection-build.js'
-import { buildsCollection, parkedCollection } from './projection-build.js'
+import type { BuildRecord, ControlRecord, ParkedEvent } from './projection-build.js'
+import { buildsCollection, controlsCollection, parkedCollection } from './projection-build.js'
 import type { ProjectionDefinition } from './projection.js'
 import { buildCollectionName, buildName } from './projection.js'
 import { projectionRunner, type ProjectionRunner } from './projection-runner.js'
 import type { ProjectionStatus, ReadSide, ReadSideOptions, RunnerKind } from './read-side-types.js'
-
-export const controlsCollection = 'acta_controls'
-
-export interface ControlRecord {
-  [key: string]: unknown
-  stopped: boolean
-  /** Bumped by `startProjection`; a faulted runner resumes when it sees a new value. */
-  resume: number
-}
 
 /** Runs projections over a document store; see `ReadSide`. */
 export function createReadSide(options: ReadSideOptions): ReadSide {
