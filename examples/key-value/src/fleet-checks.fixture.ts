@@ -38,8 +38,9 @@ function apiChecks(fleet: () => Fleet): void {
   })
 
   it('answers a GET with exactly the key and its value', async () => {
-    await put(fleet().url, '/values/colour', 'blue')
-    const res = await fetch(`${fleet().url}/values/colour?after=0`)
+    const written = await put(fleet().url, '/values/colour', 'blue')
+    // the gateway may send the GET to another replica: wait there for the write (read-your-writes)
+    const res = await fetch(`${fleet().url}/values/colour?after=${positionOf(written)}`)
     expect(res.status).toBe(200)
     expect(await res.text()).toBe('{"key":"colour","value":"blue"}')
   })
@@ -58,7 +59,7 @@ function apiChecks(fleet: () => Fleet): void {
     expect(deleted.status).toBe(200)
     expect(positionOf(deleted)).toBeGreaterThan(0)
     expect(await deleted.text()).toBe('{"key":"doomed","message":"1"}')
-    expect((await fetch(`${url}/values/doomed`)).status).toBe(404)
+    expect((await fetch(`${url}/values/doomed?after=${positionOf(deleted)}`)).status).toBe(404)
 
     const again = await fetch(`${url}/values/doomed`, { method: 'DELETE' })
     expect(again.status).toBe(200)
