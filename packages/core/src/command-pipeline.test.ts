@@ -56,6 +56,30 @@ describe('command pipeline', () => {
     expect(meta.correlationId).toBe(meta.causationId)
   })
 
+  it('records what caused the events: the command type, what caused the command, and its sender', async () => {
+    const store = memoryEventStore()
+    const handle = handler(store)
+    const sent = await handle(
+      add(3, {
+        messageId: 'cmd-2',
+        correlationId: 'flow-2',
+        causationId: 'event-9',
+        sender: 'process-manager:x',
+      }),
+    )
+    const direct = await handle(add(4, { messageId: 'cmd-3' }))
+    if (!sent.ok || !direct.ok) throw new Error('unreachable')
+    expect(sent.events[0]!.metadata).toMatchObject({
+      causationId: 'cmd-2',
+      commandType: 'Add',
+      commandCausationId: 'event-9',
+      commandSender: 'process-manager:x',
+    })
+    expect(direct.events[0]!.metadata.commandType).toBe('Add')
+    expect(direct.events[0]!.metadata).not.toHaveProperty('commandCausationId')
+    expect(direct.events[0]!.metadata).not.toHaveProperty('commandSender')
+  })
+
   it('returns refusals as a failure result and appends nothing', async () => {
     const store = memoryEventStore()
     const handle = handler(store)

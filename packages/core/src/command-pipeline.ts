@@ -115,7 +115,16 @@ export function commandHandler<C extends Command, E extends Event, S>(
     },
     async enrich(ctx, next) {
       const { messageId, correlationId, traceparent, tracestate } = ctx.commandMetadata
-      const base: Metadata = { correlationId: correlationId ?? messageId, causationId: messageId }
+      const base: Metadata = {
+        correlationId: correlationId ?? messageId,
+        causationId: messageId,
+        // what caused the events, for tracing a flow from the log alone: the command's type, what
+        // caused the command (an event, when a process manager sent it), and who sent it
+        commandType: ctx.command.type,
+      }
+      const { causationId: commandCausationId, sender } = ctx.command.metadata ?? {}
+      if (typeof commandCausationId === 'string') base.commandCausationId = commandCausationId
+      if (typeof sender === 'string') base.commandSender = sender
       if (traceparent !== undefined) base.traceparent = traceparent
       if (tracestate !== undefined) base.tracestate = tracestate
       const extra = options.metadata?.(ctx) ?? {}

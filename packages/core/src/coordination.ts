@@ -17,7 +17,28 @@ export interface CheckpointStore {
     position: number,
     options?: { lease?: { name: string; owner: string } },
   ): Promise<boolean>
+  /**
+   * Every saved checkpoint, sorted by name: what the management API shows as consumers.
+   *
+   * @example
+   * for (const { name, position, updatedAt } of await checkpoints.list()) console.log(name, position, updatedAt)
+   */
+  list(): Promise<CheckpointInfo[]>
   close(): Promise<void>
+}
+
+/** A saved checkpoint: a reader's name, its position in the global log and when it last saved it. */
+export interface CheckpointInfo {
+  readonly name: string
+  readonly position: number
+  readonly updatedAt: Date
+}
+
+/** The current holder of a lease that has not expired. */
+export interface LeaseInfo {
+  readonly name: string
+  readonly owner: string
+  readonly expiresAt: Date
 }
 
 /**
@@ -31,6 +52,13 @@ export interface LeaseStore {
   release(name: string, owner: string): Promise<void>
   /** The current holder, if the lease is held and not expired. */
   holder(name: string): Promise<{ owner: string; expiresAt: Date } | undefined>
+  /**
+   * Every lease held and not expired, sorted by name: which instance runs each leased reader.
+   *
+   * @example
+   * const owners = new Map((await leases.list()).map((lease) => [lease.name, lease.owner]))
+   */
+  list(): Promise<LeaseInfo[]>
   close(): Promise<void>
 }
 
@@ -51,7 +79,7 @@ export function memoryCoordination(): {
   leases: LeaseStore
   inbox: InboxStore
 } {
-  const positions = new Map<string, number>()
+  const positions = new Map<string, { position: number; updatedAt: number }>()
   const leases = new Map<string, { owner: string; expiresAt: number }>()
   const inbox = new Map<string, number>()
   const held = (name: string, owner: string) => {
@@ -61,12 +89,17 @@ export function memoryCoordination(): {
   return {
     checkpoints: {
       async load(name) {
-        return positions.get(name)
+        return positions.get(name)?.position
       },
       async save(name, position, options) {
         if (options?.lease && !held(options.lease.name, options.lease.owner)) return false
-        positions.set(name, position)
+        positions.set(name, { position, updatedAt: Date.now() })
         return true
+      },
+      async list() {
+        return [...positions]
+          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+          .map(([name, saved]) => ({ name, position: saved.position, updatedAt: new Date(saved.updatedAt) }))
       },
       async close() {},
     },
@@ -85,6 +118,13 @@ export function memoryCoordination(): {
         return lease && lease.expiresAt > Date.now()
           ? { owner: lease.owner, expiresAt: new Date(lease.expiresAt) }
           : undefined
+      },
+      async list() {
+        const now = Date.now()
+        return [...leases]
+          .filter(([, lease]) => lease.expiresAt > now)
+          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+          .map(([name, lease]) => ({ name, owner: lease.owner, expiresAt: new Date(lease.expiresAt) }))
       },
       async close() {},
     },

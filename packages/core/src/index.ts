@@ -88,7 +88,7 @@ export {
 export type { Prepared } from './transport-helpers.js'
 export { nameBasedUuid } from './ids.js'
 export { memoryCoordination } from './coordination.js'
-export type { CheckpointStore, InboxStore, LeaseStore } from './coordination.js'
+export type { CheckpointInfo, CheckpointStore, InboxStore, LeaseInfo, LeaseStore } from './coordination.js'
 export {
   defaultEventTopic,
   eventToMessage,
@@ -97,6 +97,8 @@ export {
   topicWord,
 } from './event-messages.js'
 export { startOutboxRelay } from './outbox-relay.js'
+export { consumerKind, consumerStatus } from './consumer-status.js'
+export type { ConsumerKind, ConsumerStatus, ConsumerStatusOptions } from './consumer-status.js'
 export type { OutboxRelay, OutboxRelayOptions, RelayState, RelayStatus } from './outbox-relay.js'
 export { commandBus } from './command-bus.js'
 export type { CommandBus, CommandBusHandler, CommandBusOptions, ServeOptions } from './command-bus.js'
@@ -177,6 +179,15 @@ export type {
 export { buildsCollection, controlsCollection, parkedCollection } from './projection-build.js'
 export type { BuildRecord, ControlRecord, FailureReport, ParkedEvent } from './projection-build.js'
 export { createReadSide } from './read-side.js'
+export { readSideAdmin } from './read-side-admin.js'
+export type {
+  ReadSideAdmin,
+  ReadSideAdminOptions,
+  RebuildOutcome,
+  WatchRebuildOptions,
+} from './read-side-admin.js'
+export { runnersCollection } from './runner-heartbeat.js'
+export type { RunnerRecord } from './runner-heartbeat.js'
 export type {
   BuildStatus,
   ProjectionStatus,

@@ -31,9 +31,9 @@ export interface LogSubscriptionOptions extends SubscribeOptions {
 }
 
 /**
- * A catch-up subscription on top of a page fetcher and a change signal: read pages until empty,
- * report "caught up", sleep until woken (or the poll interval), repeat. Correctness rests on the
- * fetcher returning events strictly after the checkpoint in log order; wake-ups only cut latency.
+ * A catch-up subscription on top of a page fetcher and a change signal: read pages until one comes
+ * back short, report "caught up", sleep until woken (or the poll interval), repeat. Correctness
+ * rests on the fetcher returning events strictly after the checkpoint in log order; wake-ups only cut latency.
  */
 export function logSubscription(
   fetch: FetchAfter,
@@ -52,7 +52,8 @@ export function logSubscription(
     let wasCaughtUp = false
     while (!signal.aborted && delivered < limit) {
       const seq = changes.current
-      const page = await fetch(position, Math.min(batchSize, limit - delivered))
+      const requested = Math.min(batchSize, limit - delivered)
+      const page = await fetch(position, requested)
       if (page.length > 0) {
         wasCaughtUp = false
         for (const event of page) {
@@ -61,7 +62,11 @@ export function logSubscription(
           delivered++
           yield event
         }
-        continue
+        // A full page may have more behind it. A short one reached the end of the log as read:
+        // reading again at once would come back empty (one wasted query per wake-up on a database);
+        // an append since then changed `seq`, so the wait below returns at once.
+        if (page.length >= requested) continue
+        if (signal.aborted) return
       }
       if (!wasCaughtUp) {
         wasCaughtUp = true

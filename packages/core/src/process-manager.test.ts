@@ -71,7 +71,11 @@ describe('process managers', () => {
     await expect.poll(() => sent.length).toBe(1)
     expect(sent[0]).toMatchObject({
       type: 'notify-assignee',
-      metadata: { correlationId: 'c-1', causationId: stored.eventId },
+      metadata: {
+        correlationId: 'c-1',
+        causationId: stored.eventId,
+        sender: 'process-manager:todo_deadlines',
+      },
     })
     expect(sent[0]?.metadata?.messageId).toMatch(/^[0-9a-f-]{36}$/)
     const state = await readSide.collection('todo_deadlines', 'todo_deadlines_state').get('t1')

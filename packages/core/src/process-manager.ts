@@ -103,6 +103,7 @@ export function defineProcessManager<E extends Event, State extends Document>(
         const causation = {
           correlationId: event.metadata.correlationId ?? event.eventId,
           causationId: event.eventId,
+          sender: `process-manager:${name}`,
           ...(event.metadata.traceparent ? { traceparent: event.metadata.traceparent } : {}),
         }
         const entries: { id: string; entry: NewEntry }[] = []

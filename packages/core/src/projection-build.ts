@@ -17,6 +17,10 @@ export interface ControlRecord {
   stopped: boolean
   /** Bumped by `startProjection`; a faulted runner resumes when it sees a new value. */
   resume: number
+  /** Bumped to ask for a reset (default 0; records written before resets were remote lack it). */
+  reset?: number
+  /** The last `reset` value the lease holder carried out, written in the reset's transaction. */
+  resetDone?: number
 }
 
 export interface BuildRecord {

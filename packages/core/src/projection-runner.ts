@@ -1,5 +1,3 @@
-import type { Document, DocumentTransaction } from './document-store.js'
-import { isActaError } from './errors.js'
 import type { StoredEvent } from './messages.js'
 import type {
   BuildOutcome,
@@ -9,8 +7,8 @@ import type {
   ParkedEvent,
 } from './projection-build.js'
 import { buildsCollection, controlsCollection, parkedCollection, runBuild } from './projection-build.js'
-import type { ProjectionContext, ProjectionDefinition } from './projection.js'
-import { buildCollectionName, buildName } from './projection.js'
+import type { ProjectionDefinition } from './projection.js'
+import { buildName } from './projection.js'
 import type {
   BuildStatus,
   ProjectionStatus,
@@ -20,6 +18,8 @@ import type {
   RunnerState,
 } from './read-side-types.js'
 import { rateMeter, type RateMeter } from './rate-meter.js'
+import { resetBuild } from './projection-reset.js'
+import { runnerHeartbeat, type RunnerSnapshot } from './runner-heartbeat.js'
 import { backoffMs } from './transport-helpers.js'
 
 export interface ProjectionRunner {
@@ -51,6 +51,11 @@ interface Loop {
   reportedAt: number
 }
 
+/** The lease of one version of a projection: one instance runs it at a time. */
+export function projectionLeaseName(projection: string, version: number): string {
+  return `projection:${projection}@v${version}`
+}
+
 /** Supervises one projection in one instance: lease, builds, loops, status and controls. */
 export function projectionRunner(
   options: ReadSideOptions & {
@@ -63,8 +68,17 @@ export function projectionRunner(
   const { documents, leases, definition, owner } = options
   const name = definition.name
   const version = definition.version
-  const leaseName = `projection:${name}@v${version}`
+  const leaseName = projectionLeaseName(name, version)
   const ttl = options.leaseTtlMs ?? 10_000
+  const heartbeat = runnerHeartbeat({
+    documents,
+    name,
+    kind: options.kind,
+    version,
+    owner,
+    leaseTtlMs: ttl,
+    onError: (failure) => options.onError?.(failure, name),
+  })
   const loops = new Map<number, Loop>()
   let running = false
   let state: RunnerState = 'starting'
@@ -86,6 +100,31 @@ export function projectionRunner(
   const report = (failure: FailureReport) => {
     lastError = failure
     options.onError?.(failure, name)
+    beat()
+  }
+
+  /** The state as shown: `running` splits into catching up, running and rebuilding. */
+  function shownState(behind: number): RunnerState {
+    if (state !== 'running' && state !== 'rebuilding') return state
+    if ([...loops.values()].some((loop) => loop.mode === 'building')) return 'rebuilding'
+    const activeLoop = active === undefined ? undefined : loops.get(active)
+    return activeLoop?.caughtUp && behind === 0 ? 'running' : 'catching-up'
+  }
+
+  function snapshot(): RunnerSnapshot {
+    const activeLoop = active === undefined ? undefined : loops.get(active)
+    const rebuilding = [...loops.values()].find((loop) => loop.mode === 'building')
+    return {
+      state: shownState(activeLoop ? Math.max(0, head - activeLoop.position) : 0),
+      lastError,
+      eventsPerSecond: activeLoop?.rate.perSecond() ?? 0,
+      rebuild: rebuilding && progressOf(rebuilding),
+    }
+  }
+
+  /** Only the lease holder speaks for the projection. */
+  function beat() {
+    if (running && holder === owner) heartbeat.beat(snapshot())
   }
 
   function observe(loop: Loop) {
@@ -110,6 +149,7 @@ export function projectionRunner(
         loop.caughtUp = true
         if (position > head) head = position
         for (const wake of commitWaiters) wake()
+        beat()
       },
       failed: report,
       parked() {},
@@ -201,6 +241,11 @@ export function projectionRunner(
   }
 
   async function tick() {
+    await step()
+    beat()
+  }
+
+  async function step() {
     if (!running) return
     const control = (await documents.collection<ControlRecord>(controlsCollection).get(name)) ?? {
       stopped: false,
@@ -216,8 +261,10 @@ export function projectionRunner(
     }
     if (control.stopped) {
       await stopLoops()
-      await leases.release(leaseName, owner)
       state = 'stopped'
+      if (holder === owner) await heartbeat.write(snapshot())
+      await leases.release(leaseName, owner)
+      holder = undefined
       return
     }
     const held = await leases.acquire(leaseName, owner, ttl)
@@ -226,6 +273,15 @@ export function projectionRunner(
       await stopLoops()
       state = 'standby'
       return
+    }
+    const resetRequest = control.reset ?? 0
+    if (resetRequest > (control.resetDone ?? 0)) {
+      await stopLoops()
+      await resetActive(resetRequest)
+      faulted = false
+      lastError = undefined
+      failures = 0
+      restartAfter = 0
     }
     if (faulted) {
       state = 'faulted'
@@ -237,6 +293,7 @@ export function projectionRunner(
     if (current && current.version > version) {
       await stopLoops()
       await leases.release(leaseName, owner)
+      holder = undefined
       state = 'superseded'
       return
     }
@@ -304,6 +361,12 @@ export function projectionRunner(
     return tickChain
   }
 
+  /** Resets the active build with this instance's loops stopped; `request`: see `resetBuild`. */
+  async function resetActive(request?: number): Promise<void> {
+    const build = (await documents.activeBuild(name)) ?? active
+    await resetBuild({ documents, definition, build, request })
+  }
+
   /** Runs `work` with this instance's loops stopped, then resumes them. */
   async function paused<R>(work: () => Promise<R>): Promise<R> {
     await (tickChain = tickChain.then(stopLoops))
@@ -327,7 +390,9 @@ export function projectionRunner(
       clearTimeout(timer)
       await tickChain
       await stopLoops()
+      await heartbeat.settled()
       await leases.release(leaseName, owner).catch(() => undefined)
+      holder = undefined
       state = 'stopped'
     },
     refresh: wake,
@@ -356,19 +421,11 @@ export function projectionRunner(
       const position = activeStatus?.position ?? 0
       const behind = Math.max(0, head - position)
       const parked = await documents.collection<ParkedEvent>(parkedCollection).count({ projection: name })
-      const shownState: RunnerState =
-        state === 'running' || state === 'rebuilding'
-          ? rebuilding
-            ? 'rebuilding'
-            : activeLoop?.caughtUp && behind === 0
-              ? 'running'
-              : 'catching-up'
-          : state
       return {
         name,
         kind: options.kind,
         version,
-        state: shownState,
+        state: shownState(behind),
         owner: holder,
         activeBuild: current?.build,
         position,
@@ -398,39 +455,7 @@ export function projectionRunner(
         commitWaiters.add(done)
       }),
     async reset() {
-      await paused(async () => {
-        const build = (await documents.activeBuild(name)) ?? active
-        if (build === undefined) return
-        const checkpoint = buildName(name, build)
-        for (let attempt = 1; ; attempt++) {
-          const claimed = await documents.resetCheckpoint(checkpoint, 0)
-          try {
-            await documents.transaction(async (tx: DocumentTransaction) => {
-              const context: ProjectionContext = {
-                collection: <T extends Document>(collection: string) =>
-                  tx.collection<T>(
-                    buildCollectionName(collection, build),
-                    definition.collections[collection],
-                  ),
-              }
-              if (definition.reset) await definition.reset(context)
-              else
-                for (const collection of Object.keys(definition.collections))
-                  await context.collection(collection).clear()
-              await tx.collection<BuildRecord>(buildsCollection).patch(checkpoint, { initialized: false })
-              for (const parked of await tx
-                .collection<ParkedEvent>(parkedCollection)
-                .find({ where: { projection: name, build } })) {
-                await tx.collection(parkedCollection).delete(`${checkpoint}:${parked.globalPosition}`)
-              }
-              await tx.saveCheckpoint(checkpoint, 0, claimed.epoch)
-            })
-            return
-          } catch (error) {
-            if (!(isActaError(error) && error.code === 'CONFLICT') || attempt >= 5) throw error
-          }
-        }
-      })
+      await paused(() => resetActive())
       faulted = false
       lastError = undefined
     },

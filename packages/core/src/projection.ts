@@ -81,7 +81,7 @@ const projectionNamePattern = /^[a-z][a-z0-9_]{0,31}$/
 
 /** Checks a definition once, so mistakes surface at start-up rather than at the first event. */
 export function defineProjection<E extends Event = Event>(
-  definition: ProjectionDefinition<NoInfer<E>>,
+  definition: ProjectionDefinition<E>,
 ): ProjectionDefinition<E> {
   if (!projectionNamePattern.test(definition.name)) {
     throw new ValidationError(

@@ -16,6 +16,8 @@ export type RunnerState =
   | 'standby'
   /** The store's active build has a newer version than this instance's definition. */
   | 'superseded'
+  /** Seen from another process (`readSideAdmin`): no live instance holds it, yet it is not stopped. */
+  | 'offline'
 
 export type RunnerKind = 'projection' | 'process-manager' | 'event-log'
 

@@ -2,11 +2,12 @@ import type { Collection, Document } from './document-store.js'
 import { ActaError, NotFoundError } from './errors.js'
 import type { Event } from './messages.js'
 import { uuidv7 } from './ids.js'
-import type { BuildRecord, ControlRecord, ParkedEvent } from './projection-build.js'
-import { buildsCollection, controlsCollection, parkedCollection } from './projection-build.js'
+import type { BuildRecord, ParkedEvent } from './projection-build.js'
+import { buildsCollection, parkedCollection } from './projection-build.js'
 import type { ProjectionDefinition } from './projection.js'
 import { buildCollectionName, buildName } from './projection.js'
 import { projectionRunner, type ProjectionRunner } from './projection-runner.js'
+import { updateControl } from './read-side-admin.js'
 import type { ProjectionStatus, ReadSide, ReadSideOptions, RunnerKind } from './read-side-types.js'
 
 /** Runs projections over a document store; see `ReadSide`. */
@@ -29,12 +30,6 @@ export function createReadSide(options: ReadSideOptions): ReadSide {
     const build = (await documents.activeBuild(projection)) ?? runners.get(projection)?.activeBuild() ?? 1
     activeBuilds.set(projection, { build, at: Date.now() })
     return build
-  }
-
-  async function control(name: string, change: (current: ControlRecord) => ControlRecord) {
-    const controls = documents.collection<ControlRecord>(controlsCollection)
-    const current = (await controls.get(name)) ?? { stopped: false, resume: 0 }
-    await controls.put(name, change(current))
   }
 
   const readSide: ReadSide = {
@@ -110,12 +105,12 @@ export function createReadSide(options: ReadSideOptions): ReadSide {
     },
     async stopProjection(name) {
       runnerOf(name)
-      await control(name, (current) => ({ ...current, stopped: true }))
+      await updateControl(documents, name, () => ({ stopped: true }))
       await runnerOf(name).refresh()
     },
     async startProjection(name) {
       runnerOf(name)
-      await control(name, (current) => ({ stopped: false, resume: current.resume + 1 }))
+      await updateControl(documents, name, (current) => ({ stopped: false, resume: current.resume + 1 }))
       await runnerOf(name).refresh()
     },
     async reset(name) {
