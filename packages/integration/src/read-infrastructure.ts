@@ -1,6 +1,7 @@
 import type { DocumentStore, EventStore, LeaseStore } from '@acta/core'
-import { postgresCoordination, postgresDocumentStore, postgresEventStore } from '@acta/postgres'
-import { sqliteCoordination, sqliteDocumentStore, sqliteEventStore } from '@acta/sqlite'
+import { postgresCoordination, postgresEventStore } from '@acta/postgres'
+import { databaseTarget, openReadStores } from '@acta/service'
+import { sqliteCoordination, sqliteEventStore } from '@acta/sqlite'
 
 export interface ReadInfrastructure {
   store: EventStore
@@ -11,37 +12,28 @@ export interface ReadInfrastructure {
 
 /** Event store, document store and leases in one database: `sqlite:<path>` or `postgres://…?schema=`. */
 export async function openReadInfrastructure(databaseUrl: string): Promise<ReadInfrastructure> {
-  if (databaseUrl.startsWith('sqlite:')) {
-    const path = databaseUrl.slice('sqlite:'.length)
-    const coordination = sqliteCoordination({ path })
-    const store = sqliteEventStore({ path })
-    const documents = sqliteDocumentStore({ path })
-    return {
-      store,
-      documents,
-      leases: coordination.leases,
-      async close() {
-        await documents.close()
-        await store.close()
-        await coordination.close()
-      },
-    }
-  }
-  const url = new URL(databaseUrl)
-  const schema = url.searchParams.get('schema') ?? undefined
-  url.searchParams.delete('schema')
-  const connectionString = url.toString()
-  const coordination = postgresCoordination({ connectionString, schema })
-  const store = postgresEventStore({ connectionString, schema })
-  const documents = postgresDocumentStore({ connectionString, schema })
+  const target = databaseTarget(databaseUrl)
+  if (target.kind === 'memory') throw new Error('The fault tests need a database other processes can open')
+  const coordination =
+    target.kind === 'sqlite'
+      ? sqliteCoordination({ path: target.path })
+      : postgresCoordination(postgres(target))
+  const store =
+    target.kind === 'sqlite' ? sqliteEventStore({ path: target.path }) : postgresEventStore(postgres(target))
+  const read = await openReadStores(databaseUrl)
   return {
     store,
-    documents,
+    documents: read.documents,
     leases: coordination.leases,
     async close() {
-      await documents.close()
+      await read.close()
       await store.close()
       await coordination.close()
     },
   }
 }
+
+const postgres = (target: { connectionString: string; schema: string | undefined }) => ({
+  connectionString: target.connectionString,
+  schema: target.schema,
+})

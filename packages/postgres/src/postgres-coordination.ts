@@ -127,6 +127,18 @@ export function postgresCoordination(options: PostgresCoordinationOptions): Post
       )
       return rows.length === 1
     },
+    async list() {
+      // byte order, as the other adapters sort, whatever the database's collation
+      const rows = await run<{ name: string; position: string; updated_at: Date }>(
+        `SELECT name, position, updated_at FROM ${q.checkpoints} ORDER BY name COLLATE "C"`,
+        [],
+      )
+      return rows.map((row) => ({
+        name: row.name,
+        position: Number(row.position),
+        updatedAt: row.updated_at,
+      }))
+    },
     close: async () => undefined,
   }
 
@@ -152,6 +164,14 @@ export function postgresCoordination(options: PostgresCoordinationOptions): Post
         [lease],
       )
       return rows[0] ? { owner: rows[0].owner, expiresAt: rows[0].expires_at } : undefined
+    },
+    async list() {
+      return (
+        await run<{ name: string; owner: string; expires_at: Date }>(
+          `SELECT name, owner, expires_at FROM ${q.leases} WHERE expires_at > now() ORDER BY name COLLATE "C"`,
+          [],
+        )
+      ).map((row) => ({ name: row.name, owner: row.owner, expiresAt: row.expires_at }))
     },
     close: async () => undefined,
   }

@@ -83,6 +83,9 @@ export function sqliteCoordination(options: SqliteCoordinationOptions = {}): Sql
      SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM acta_leases WHERE name = ? AND owner = ? AND expires_at > ?)
      ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at`,
   )
+  const listCheckpoints = db.prepare<[], { name: string; position: number; updated_at: number }>(
+    'SELECT name, position, updated_at FROM acta_checkpoints ORDER BY name',
+  )
   const acquire = db.prepare<[string, string, number, number]>(
     `INSERT INTO acta_leases (name, owner, expires_at) VALUES (?, ?, ?)
      ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
@@ -91,6 +94,9 @@ export function sqliteCoordination(options: SqliteCoordinationOptions = {}): Sql
   const release = db.prepare<[string, string]>('DELETE FROM acta_leases WHERE name = ? AND owner = ?')
   const holder = db.prepare<[string, number], { owner: string; expires_at: number }>(
     'SELECT owner, expires_at FROM acta_leases WHERE name = ? AND expires_at > ?',
+  )
+  const listLeases = db.prepare<[number], { name: string; owner: string; expires_at: number }>(
+    'SELECT name, owner, expires_at FROM acta_leases WHERE expires_at > ? ORDER BY name',
   )
   const hasMessage = db.prepare<[string, string]>(
     'SELECT 1 FROM acta_inbox WHERE consumer = ? AND message_id = ?',
@@ -114,6 +120,14 @@ export function sqliteCoordination(options: SqliteCoordinationOptions = {}): Sql
           : saveCheckpoint.run(text(name, 'checkpoint name'), position, now)
         return result.changes === 1
       }),
+    list: () =>
+      run(() =>
+        listCheckpoints.all().map((row) => ({
+          name: row.name,
+          position: row.position,
+          updatedAt: new Date(row.updated_at),
+        })),
+      ),
     close: async () => undefined,
   }
   const leases: LeaseStore = {
@@ -131,6 +145,14 @@ export function sqliteCoordination(options: SqliteCoordinationOptions = {}): Sql
         const row = holder.get(name, Date.now())
         return row ? { owner: row.owner, expiresAt: new Date(row.expires_at) } : undefined
       }),
+    list: () =>
+      run(() =>
+        listLeases.all(Date.now()).map((row) => ({
+          name: row.name,
+          owner: row.owner,
+          expiresAt: new Date(row.expires_at),
+        })),
+      ),
     close: async () => undefined,
   }
   const inbox: InboxStore = {

@@ -61,6 +61,50 @@ export function coordinationSuite(name: string, options: CoordinationSuiteOption
       expect(await checkpoints.load('relay')).toBe(10)
     })
 
+    test('lists saved checkpoints by name with their position and last save time', async () => {
+      const { checkpoints, leases } = u()
+      expect(await checkpoints.list()).toEqual([])
+      const before = Date.now()
+      await checkpoints.save('b', 5)
+      await checkpoints.save('a-1', 7)
+      await checkpoints.save('Z', 1)
+      expect(await leases.acquire('a', 'x', 60_000)).toBe(true)
+      expect(await checkpoints.save('a', 3, { lease: { name: 'a', owner: 'y' } })).toBe(false)
+      const first = await checkpoints.list()
+      expect(first.map(({ name, position }) => ({ name, position }))).toEqual([
+        { name: 'Z', position: 1 },
+        { name: 'a-1', position: 7 },
+        { name: 'b', position: 5 },
+      ])
+      for (const { updatedAt } of first) {
+        expect(updatedAt).toBeInstanceOf(Date)
+        // the database clock may be the server's: allow for skew, not for a wrong unit or epoch
+        expect(Math.abs(updatedAt.getTime() - before)).toBeLessThan(60_000)
+      }
+      await sleep(20)
+      await checkpoints.save('b', 6)
+      const moved = (await checkpoints.list()).find((checkpoint) => checkpoint.name === 'b')
+      expect(moved?.position).toBe(6)
+      expect(moved!.updatedAt.getTime()).toBeGreaterThan(first[2]!.updatedAt.getTime())
+    })
+
+    test('lists the leases held, with owner and expiry, and not the released or expired ones', async () => {
+      const { leases } = u()
+      expect(await leases.list()).toEqual([])
+      expect(await leases.acquire('relay', 'a', 60_000)).toBe(true)
+      expect(await leases.acquire('log', 'b', 60_000)).toBe(true)
+      expect(await leases.acquire('gone', 'c', 60_000)).toBe(true)
+      expect(await leases.acquire('brief', 'd', 100)).toBe(true)
+      await leases.release('gone', 'c')
+      await sleep(200)
+      const held = await leases.list()
+      expect(held.map(({ name, owner }) => ({ name, owner }))).toEqual([
+        { name: 'log', owner: 'b' },
+        { name: 'relay', owner: 'a' },
+      ])
+      for (const { expiresAt } of held) expect(expiresAt.getTime()).toBeGreaterThan(Date.now())
+    })
+
     test('grants a lease to one owner at a time and renews it for that owner', async () => {
       const { leases } = u()
       expect(await leases.acquire('relay', 'a', 60_000)).toBe(true)

@@ -8,6 +8,7 @@ export type {
 export { collect, eventually, expectActaError, sleep, take } from './event-store-assertions.js'
 export { nginxBinary, serviceGate } from './service-gate.js'
 export type { ServiceGate } from './service-gate.js'
+export { chromiumExecutable, chromiumGate, freshPage, launchChromium } from './chromium-gate.js'
 export { deciderSpec } from './decider-spec.js'
 export type { DeciderThen } from './decider-spec.js'
 export { transportSuite } from './transport-suite.js'
