@@ -3,7 +3,13 @@ import { isActaError, type Command, type ExpectedVersion, type Metadata } from '
 import type { Context } from './context.js'
 import type { ServiceMetrics } from './metrics.js'
 import { HttpProblem, refusalProblem } from './problem.js'
-import { response, type CommandRouteOptions, type HttpResponse, type RouteInput } from './routes.js'
+import {
+  isHttpResponse,
+  response,
+  type CommandRouteOptions,
+  type HttpResponse,
+  type RouteInput,
+} from './routes.js'
 import { countOutcome, refusalOf, type ServiceCommandBus } from './service-command-bus.js'
 import { validateInput } from './validate-input.js'
 
@@ -101,6 +107,8 @@ export async function runCommandRoute(
   const body = options.result
     ? options.result(result as never, input)
     : { version: result.version, position: result.position ?? null }
+  if (isHttpResponse(body))
+    return response(body.body, { status: body.status, headers: { ...headers, ...body.headers } })
   return response(body, { headers })
 }
 

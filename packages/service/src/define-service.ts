@@ -21,7 +21,12 @@ export interface ServiceDefinition<R extends object = object> {
   /** Topic subscriptions, command queues and log readers, started before the listener opens. */
   readonly subscriptions?: (s: SubscriptionBuilder<R>) => readonly SubscriptionDefinition<R>[]
   /** Files under `root` served at `prefix` (default `/`). */
-  readonly static?: { readonly root: string; readonly prefix?: string }
+  readonly static?: {
+    readonly root: string
+    readonly prefix?: string
+    /** Headers of every static file (a Content-Security-Policy, caching…). */
+    readonly headers?: Readonly<Record<string, string>>
+  }
 }
 
 const namePattern = /^[A-Za-z0-9_-]{1,64}$/

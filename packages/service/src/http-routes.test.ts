@@ -43,7 +43,7 @@ const service = defineService({
       handler: (_ctx, { query }) => todos.filter((todo) => todo.status === query.status),
     }),
   ],
-  static: { root: dir, prefix: '/static/' },
+  static: { root: dir, prefix: '/static/', headers: { 'content-security-policy': "default-src 'self'" } },
 })
 
 let running: Awaited<ReturnType<typeof startTestService<{ values: Map<string, string> }>>>
@@ -276,13 +276,15 @@ describe('query routes', () => {
 })
 
 describe('static files', () => {
-  it('serves files under the prefix, and 404 for a missing one', async () => {
+  it('serves files under the prefix with their headers, and 404 for a missing one', async () => {
     const page = await fetch(`${url}/static/`)
     expect(page.status).toBe(200)
     expect(page.headers.get('content-type')).toMatch(/^text\/html/)
     expect(await page.text()).toBe('<h1>key-value</h1>')
     const script = await fetch(`${url}/static/app.js`)
     expect(script.headers.get('content-type')).toMatch(/javascript/)
+    expect(page.headers.get('content-security-policy')).toBe("default-src 'self'")
+    expect(script.headers.get('content-security-policy')).toBe("default-src 'self'")
     const missing = await fetch(`${url}/static/missing.css`)
     expect(missing.status).toBe(404)
     expect(missing.headers.get('content-type')).toBe('application/problem+json; charset=utf-8')

@@ -15,7 +15,9 @@ import { pathOf, problemContentType, sendProblem } from './send-response.js'
 export interface HttpServerOptions {
   readonly config: ServiceConfig
   readonly routes: readonly RouteDefinition[]
-  readonly static: { readonly root: string; readonly prefix?: string } | undefined
+  readonly static:
+    | { readonly root: string; readonly prefix?: string; readonly headers?: Readonly<Record<string, string>> }
+    | undefined
   readonly runtime: RouteRuntime
   /** Undefined while the service is stopping: /readyz then answers 503 without checking. */
   readonly readiness: () => Promise<Readiness> | undefined
@@ -137,6 +139,14 @@ export async function httpServer(options: HttpServerOptions): Promise<FastifyIns
       prefix: options.static.prefix ?? '/',
       decorateReply: false,
       index: ['index.html'],
+      ...(options.static.headers
+        ? {
+            setHeaders: (res: { setHeader(name: string, value: string): unknown }) => {
+              for (const [name, value] of Object.entries(options.static?.headers ?? {}))
+                res.setHeader(name, value)
+            },
+          }
+        : {}),
     })
   return app
 }

@@ -1,5 +1,6 @@
 import type { CheckpointStore, EventStore, InboxStore, LeaseStore, Transport } from '@acta/core'
 import { ValidationError, memoryCoordination, memoryEventStore, memoryTransport } from '@acta/core'
+import { databaseTarget } from './database-url.js'
 
 /** The adapters a service runs on: one event store, one transport, and coordination tables. */
 export interface Infrastructure {
@@ -22,7 +23,7 @@ interface Coordination {
 /**
  * Opens the adapters two URLs name. Database: `sqlite:<path>`, `postgres://…[?schema=name]` or
  * `memory`. Transport: `local` (SQLite file `.acta/transport.db`, works across the processes of
- * one machine), `sqlite:<path>`, `amqp://…` / `amqps://…` or `memory`. Adapter packages are loaded
+ * one machine), `sqlite:<path>`, `amqp://…[?prefix=name]` / `amqps://…` or `memory`. Adapter packages are loaded
  * only when their URL is used.
  *
  * @example
@@ -37,28 +38,20 @@ export async function openInfrastructure(urls: {
   const { databaseUrl, transportUrl } = urls
   let store: EventStore
   let coordination: Coordination
-  if (databaseUrl.startsWith('sqlite:')) {
-    const path = databaseUrl.slice('sqlite:'.length)
+  const target = databaseTarget(databaseUrl)
+  if (target.kind === 'sqlite') {
     const { sqliteCoordination, sqliteEventStore } = await import('@acta/sqlite')
-    store = sqliteEventStore({ path })
-    coordination = sqliteCoordination({ path })
-  } else if (/^postgres(ql)?:\/\//.test(databaseUrl)) {
-    // `?schema=name` picks the schema of Acta's tables; PostgreSQL itself must not see it
-    const url = new URL(databaseUrl)
-    const schema = url.searchParams.get('schema') ?? undefined
-    url.searchParams.delete('schema')
-    const connectionString = url.toString()
+    store = sqliteEventStore({ path: target.path })
+    coordination = sqliteCoordination({ path: target.path })
+  } else if (target.kind === 'postgres') {
+    const { connectionString, schema } = target
     const { postgresCoordination, postgresEventStore } = await import('@acta/postgres')
     store = postgresEventStore({ connectionString, schema })
     coordination = postgresCoordination({ connectionString, schema })
-  } else if (databaseUrl === 'memory') {
+  } else {
     store = memoryEventStore()
     const memory = memoryCoordination()
     coordination = { ...memory, close: async () => undefined }
-  } else {
-    throw new ValidationError(
-      `Unsupported database URL ${databaseUrl}: use sqlite:<path>, postgres://… or memory`,
-    )
   }
   let transport: Transport
   try {
@@ -87,8 +80,15 @@ async function openTransport(transportUrl: string): Promise<Transport> {
   if (transportUrl === 'local') return (await import('@acta/sqlite')).sqliteTransport()
   if (transportUrl.startsWith('sqlite:'))
     return (await import('@acta/sqlite')).sqliteTransport({ path: transportUrl.slice('sqlite:'.length) })
-  if (/^amqps?:\/\//.test(transportUrl))
-    return (await import('@acta/rabbitmq')).rabbitmqTransport({ url: transportUrl })
+  if (/^amqps?:\/\//.test(transportUrl)) {
+    // `?prefix=name` names every exchange and queue (default `acta`), so fleets and test runs
+    // sharing a broker stay apart; the broker itself must not see it
+    const url = new URL(transportUrl)
+    const prefix = url.searchParams.get('prefix') ?? undefined
+    url.searchParams.delete('prefix')
+    const { rabbitmqTransport } = await import('@acta/rabbitmq')
+    return rabbitmqTransport({ url: prefix === undefined ? transportUrl : url.toString(), prefix })
+  }
   throw new ValidationError(
     `Unsupported transport URL ${transportUrl}: use local, sqlite:<path>, amqp://… or memory`,
   )

@@ -73,13 +73,13 @@ export function isHttpProblem(error: unknown): error is HttpProblem {
   return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[brand] === true
 }
 
-/** 422: the request is well-formed but its input does not match the route's schema. */
-export function inputProblem(issues: readonly InputIssue[]): HttpProblem {
+/** 422 (or the route's `invalidStatus`): the request is well-formed but its input does not match the route's schema. */
+export function inputProblem(issues: readonly InputIssue[], status: 400 | 422 = 422): HttpProblem {
   const first = issues[0]
   const where = first ? `${first.in}${first.path}` : 'input'
   return new HttpProblem({
     type: 'urn:acta:problem:invalid-input',
-    status: 422,
+    status,
     title: 'Invalid input',
     detail: issues.length === 1 ? `${where}: ${first?.message}` : `${issues.length} problems, first ${where}`,
     errors: issues,

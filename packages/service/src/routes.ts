@@ -133,6 +133,14 @@ export interface CommandRouteOptions<
   query?: Q
   params?: PS
   /**
+   * Status of a schema mismatch: 422 (default), or 400 for an API whose contract makes every bad
+   * input a 400. The problem is the same `urn:acta:problem:invalid-input` with its `errors`.
+   *
+   * @example
+   * r.command('POST', '/api/commands/post-todo', { body: postTodo, invalidStatus: 400, toCommand })
+   */
+  invalidStatus?: InvalidInputStatus
+  /**
    * Takes the body as is, whatever its Content-Type (see {@link RawBody}); a `body` schema then
    * validates that Buffer or string.
    */
@@ -149,13 +157,21 @@ export interface CommandRouteOptions<
    * called with the If-Match version as `expectedVersion` (a `commandHandler` honours it).
    */
   handler?: (command: Command, options: HandleOptions, ctx: Context<R>) => Promise<unknown>
-  /** The 200 body of a handled command; default `{ version, position }`. */
+  /**
+   * The 200 body of a handled command; default `{ version, position }`. Return a {@link response}
+   * for another status: `response(body, { status: 202 })` (the ETag and Acta-Position headers stay).
+   */
   result?: (result: CommandSuccess, input: RouteInput<P, B, Q, PS, K>) => unknown
 }
+
+/** The status of a request whose input does not match the route's schemas. */
+export type InvalidInputStatus = 400 | 422
 
 export interface QueryRouteOptions<R extends object, P extends string, Q extends Schema, PS extends Schema> {
   query?: Q
   params?: PS
+  /** Status of a schema mismatch: 422 (default) or 400, as on a command route. */
+  invalidStatus?: InvalidInputStatus
   handler: (ctx: Context<R>, input: RouteInput<P, undefined, Q, PS>) => unknown
 }
 
@@ -201,7 +217,9 @@ export type RouteDefinition<R extends object = object> =
       readonly methods: readonly HttpMethod[]
       readonly path: string
       /** Without schemas the handler gets the request itself. */
-      readonly schemas: { readonly query?: Schema; readonly params?: Schema } | undefined
+      readonly schemas:
+        | { readonly query?: Schema; readonly params?: Schema; readonly invalidStatus?: InvalidInputStatus }
+        | undefined
       readonly handler: (ctx: Context<R>, input: RouteInput<string, undefined, Schema, Schema>) => unknown
     }
   | {
@@ -266,7 +284,10 @@ export const routeBuilder: RouteBuilder<object> = {
     kind: 'query',
     methods: get,
     path,
-    schemas: typeof handler === 'function' ? undefined : { query: handler.query, params: handler.params },
+    schemas:
+      typeof handler === 'function'
+        ? undefined
+        : { query: handler.query, params: handler.params, invalidStatus: handler.invalidStatus },
     handler: (typeof handler === 'function' ? handler : handler.handler) as (
       ctx: Context<object>,
       input: RouteInput<string, undefined, Schema, Schema>,

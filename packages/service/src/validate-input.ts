@@ -6,6 +6,8 @@ export interface InputSchemas {
   readonly body?: StandardSchemaV1 | undefined
   readonly query?: StandardSchemaV1 | undefined
   readonly params?: StandardSchemaV1 | undefined
+  /** Status of a mismatch; default 422. */
+  readonly invalidStatus?: 400 | 422 | undefined
 }
 
 interface RawInput {
@@ -19,7 +21,7 @@ const parts = ['params', 'query', 'body'] as const
 /**
  * Validates each declared part with its Standard Schema (zod, valibot, arktype, …) and returns
  * the parsed values; undeclared parts pass through. Every issue of every part is reported at once
- * in a 422 problem.
+ * in one problem, 422 unless the route asks for 400.
  */
 export async function validateInput(
   schemas: InputSchemas,
@@ -40,7 +42,7 @@ export async function validateInput(
       out[part] = result.value
     }
   }
-  if (issues) throw inputProblem(issues)
+  if (issues) throw inputProblem(issues, schemas.invalidStatus)
   return out
 }
 
