@@ -1,7 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process'
-import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import { startGateway, type Gateway, type GatewayLogger, type RouteTable } from '@acta/gateway'
+import { spawnServices, type SpawnedService } from '@acta/service'
 
 export interface FleetOptions {
   /** Replica processes. Default 3. */
@@ -25,11 +24,7 @@ export interface FleetOptions {
 }
 
 /** One replica process of a running fleet. */
-export interface FleetReplica {
-  readonly name: string
-  readonly url: string
-  readonly process: ChildProcess
-}
+export type FleetReplica = SpawnedService
 
 /** Replicas behind a gateway. */
 export interface Fleet {
@@ -45,8 +40,7 @@ export interface Fleet {
 
 const replicaScript = fileURLToPath(new URL('./replica.ts', import.meta.url))
 // resolved here, so replicas started in any working directory find it
-const tsx = import.meta.resolve('tsx')
-const keptOutput = 64 * 1024
+const execArgv = ['--conditions=@acta/source', '--import', import.meta.resolve('tsx')]
 
 /** The gateway's route table in front of the replicas. */
 export function fleetRouteTable(upstreams: readonly string[]): RouteTable {
@@ -74,112 +68,45 @@ export function fleetRouteTable(upstreams: readonly string[]): RouteTable {
  */
 export async function startFleet(options: FleetOptions = {}): Promise<Fleet> {
   const count = options.replicas ?? 3
-  const timeoutMs = options.startTimeoutMs ?? 60_000
-  const output = new Map<string, string>()
-  const children: { name: string; child: ChildProcess }[] = []
-  let gateway: Gateway | undefined
-  const stopAll = async () => {
-    await gateway?.stop()
-    await Promise.all(children.map(({ child }) => stopChild(child)))
-  }
+  const names = Array.from({ length: count }, (_, i) => `replica-${i + 1}`)
+  let stopped: Promise<void> | undefined
+  const replicas = await spawnServices(
+    names.map((name) => ({
+      name,
+      script: replicaScript,
+      execArgv,
+      cwd: options.cwd,
+      env: { LOG_LEVEL: 'warn', ...options.env, PORT: '0', HOST: '127.0.0.1', KV_REPLICA: name },
+      echo: options.echo,
+      startTimeoutMs: options.startTimeoutMs,
+      onExit: (code, signal) => {
+        if (options.echo && stopped === undefined)
+          process.stderr.write(`${name} exited (${signal ?? code}); the gateway routes around it\n`)
+      },
+    })),
+  )
+  const stopReplicas = () => Promise.all(replicas.map((replica) => replica.stop()))
+  let gateway: Gateway
   try {
-    for (let i = 1; i <= count; i++) {
-      const name = `replica-${i}`
-      const child = spawn(process.execPath, ['--conditions=@acta/source', '--import', tsx, replicaScript], {
-        cwd: options.cwd,
-        env: {
-          ...process.env,
-          LOG_LEVEL: 'warn',
-          ...options.env,
-          PORT: '0',
-          HOST: '127.0.0.1',
-          KV_REPLICA: name,
-        },
-        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-        // its own process group: a Ctrl-C in the terminal reaches the fleet, which stops the
-        // gateway first and then the replicas; a replica whose fleet dies stops by itself
-        detached: true,
-      })
-      children.push({ name, child })
-      output.set(name, '')
-      const keep = (chunk: Buffer) => {
-        output.set(name, ((output.get(name) ?? '') + chunk.toString('utf8')).slice(-keptOutput))
-        if (options.echo) process.stderr.write(chunk)
-      }
-      child.stdout?.on('data', keep)
-      child.stderr?.on('data', keep)
-    }
-    const replicas = await Promise.all(
-      children.map(async ({ name, child }) => {
-        const url = await listeningUrl(name, child, timeoutMs, () => output.get(name) ?? '')
-        await ready(url, timeoutMs)
-        return { name, url, process: child }
-      }),
-    )
     gateway = await startGateway({
       table: fleetRouteTable(replicas.map((replica) => replica.url)),
       port: options.port ?? 0,
       host: options.host ?? '127.0.0.1',
       ...(options.gatewayLogger ? { logger: options.gatewayLogger } : {}),
     })
-    let stopped: Promise<void> | undefined
-    for (const { name, child } of children)
-      child.once('exit', (code, signal) => {
-        if (stopped === undefined && options.echo)
-          process.stderr.write(`${name} exited (${signal ?? code}); the gateway routes around it\n`)
-      })
-    return {
-      url: gateway.url,
-      gateway,
-      replicas,
-      logs: (name) => output.get(name) ?? '',
-      stop: () => (stopped ??= stopAll()),
-    }
   } catch (error) {
-    await stopAll()
+    await stopReplicas()
     throw error
   }
-}
-
-async function listeningUrl(
-  name: string,
-  child: ChildProcess,
-  timeoutMs: number,
-  logs: () => string,
-): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const fail = (reason: string) => {
-      clearTimeout(timer)
-      reject(new Error(`${name} ${reason}\n${logs().slice(-4000)}`))
-    }
-    const timer = setTimeout(() => fail(`did not start within ${timeoutMs} ms`), timeoutMs)
-    child.once('exit', (code, signal) => fail(`exited (${signal ?? code}) before listening`))
-    child.on('message', (message: { type?: string; url?: string }) => {
-      if (message.type !== 'listening' || typeof message.url !== 'string') return
-      clearTimeout(timer)
-      resolve(message.url)
-    })
-  })
-}
-
-async function ready(url: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const status = await fetch(`${url}/readyz`).then(
-      (res) => res.body?.cancel().then(() => res.status) ?? res.status,
-      () => 0,
-    )
-    if (status === 200) return
-    if (Date.now() > deadline) throw new Error(`${url} was not ready within ${timeoutMs} ms`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
+  return {
+    url: gateway.url,
+    gateway,
+    replicas,
+    logs: (name) => replicas.find((replica) => replica.name === name)?.logs() ?? '',
+    stop: () =>
+      (stopped ??= (async () => {
+        await gateway.stop()
+        await stopReplicas()
+      })()),
   }
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return
-  const exited = once(child, 'exit')
-  child.kill('SIGTERM')
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000)
-  await exited
-  clearTimeout(timer)
 }

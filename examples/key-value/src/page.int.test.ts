@@ -1,16 +1,13 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { access, constants } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { eventually, serviceGate } from '@acta/testing'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import { chromiumGate, eventually, freshPage, launchChromium } from '@acta/testing'
+import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startFleet, type Fleet } from './fleet.js'
 
-// Debian's chromium package; another build can be named by ACTA_CHROMIUM
-const executablePath = process.env.ACTA_CHROMIUM ?? '/usr/bin/chromium'
-const browserGate = await serviceGate('Chromium', () => access(executablePath, constants.X_OK))
+const browserGate = await chromiumGate()
 const artifacts = fileURLToPath(new URL('../../../test-artifacts/', import.meta.url))
 
 describe.skipIf(!browserGate.available)('the live page in a browser', () => {
@@ -24,10 +21,7 @@ describe.skipIf(!browserGate.available)('the live page in a browser', () => {
         ACTA_TRANSPORT_URL: `sqlite:${join(dir, 'transport.db')}`,
       },
     })
-    browser = await chromium.launch({
-      executablePath,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    })
+    browser = await launchChromium()
   }, 120_000)
   afterAll(async () => {
     await browser?.close()
@@ -36,7 +30,7 @@ describe.skipIf(!browserGate.available)('the live page in a browser', () => {
   })
 
   const open = async (): Promise<Page> => {
-    const page = await browser.newPage({ viewport: { width: 1100, height: 700 } })
+    const page = await freshPage(browser, { width: 1100, height: 700 })
     await page.goto(`${fleet.url}/`)
     await page.locator('#status[data-state="live"]').waitFor()
     // a reload would lose this

@@ -1,5 +1,6 @@
 // One replica as a process, configured from the environment (see README). Started by the fleet,
 // it reports its URL over the IPC channel and stops when the fleet goes away.
+import { reportListening } from '@acta/service'
 import { runKeyValue } from './key-value-service.js'
 
 const env = process.env
@@ -19,7 +20,4 @@ const running = await runKeyValue({
   config: env.ACTA_BODY_LIMIT ? {} : { bodyLimit: 65_536 },
 })
 
-if (process.send) {
-  process.send({ type: 'listening', url: running.url })
-  process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'))
-}
+reportListening(running)

@@ -1,5 +1,6 @@
 // `npm start`: three replicas behind the gateway on 127.0.0.1:${PORT:-8999}, on SQLite and the
 // local transport unless ACTA_DATABASE_URL / ACTA_TRANSPORT_URL name PostgreSQL and RabbitMQ.
+import { stopOnSignals } from '@acta/service'
 import { startFleet } from './fleet.js'
 
 const port = Number(process.env.PORT ?? 8999)
@@ -17,27 +18,7 @@ key-value is up: ${fleet.url}/
             curl -i -X DELETE ${fleet.url}/values/mykey
 Ctrl-C stops everything.`)
 
-let stoppingSince: number | undefined
-const stop = (signal: NodeJS.Signals) => {
-  if (stoppingSince !== undefined) {
-    // npm passes a terminal's Ctrl-C on to its child, which the terminal signalled too: only a
-    // signal that comes later is someone asking again
-    if (performance.now() - stoppingSince < 2000) return
-    console.log(`${signal} again: exiting without waiting`)
-    process.exit(1)
-  }
-  stoppingSince = performance.now()
-  console.log(`${signal}: stopping the gateway and the replicas …`)
-  fleet.stop().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      console.error(error)
-      process.exit(1)
-    },
-  )
-}
-process.on('SIGINT', stop)
-process.on('SIGTERM', stop)
+const stop = stopOnSignals(() => fleet.stop(), { what: 'the gateway and the replicas' })
 
 // a parent process (the HTTP benchmark) learns the addresses over IPC, and the fleet stops with it
 if (process.send) {
