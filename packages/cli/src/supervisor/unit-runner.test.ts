@@ -46,7 +46,9 @@ async function runner(env: Record<string, string> = {}) {
 
 describe('crashBackoffMs', () => {
   it('waits 0.5 s after a first crash, doubling with each crash in a row, at most 30 s', () => {
-    expect([1, 2, 3, 4, 6, 7, 20].map(crashBackoffMs)).toEqual([500, 1000, 2000, 4000, 16_000, 30_000, 30_000])
+    expect([1, 2, 3, 4, 6, 7, 20].map(crashBackoffMs)).toEqual([
+      500, 1000, 2000, 4000, 16_000, 30_000, 30_000,
+    ])
   })
 })
 
@@ -83,7 +85,9 @@ describe('a unit runner whose replica crashes', () => {
     const { runner: unit, said } = await runner({ CRASH_AT_START: '1' })
     expect(await unit.start()).toBe(false)
     await expect.poll(() => said).toContain('crashy#1 exited (code 4); restarting in 0.5 s')
-    await expect.poll(() => said, { timeout: 30_000 }).toContain('crashy#1 exited (code 4); restarting in 1.0 s')
+    await expect
+      .poll(() => said, { timeout: 30_000 })
+      .toContain('crashy#1 exited (code 4); restarting in 1.0 s')
 
     // When the unit stops while a revival is pending
     await unit.stop()
