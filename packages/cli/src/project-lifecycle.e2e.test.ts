@@ -19,8 +19,7 @@ const app = join(scratch, 'app')
 // without colors, which picocolors would otherwise turn on under CI (or FORCE_COLOR) with no terminal
 const inherited = Object.fromEntries(
   Object.entries(process.env).filter(
-    ([key]) =>
-      !key.startsWith('VITEST') && !['NODE_ENV', 'CI', 'FORCE_COLOR', 'NO_COLOR'].includes(key),
+    ([key]) => !key.startsWith('VITEST') && !['NODE_ENV', 'CI', 'FORCE_COLOR', 'NO_COLOR'].includes(key),
   ),
 )
 const env = { ...inherited, NO_COLOR: '1' }
