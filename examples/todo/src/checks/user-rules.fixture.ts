@@ -1,5 +1,12 @@
 import { expect } from 'vitest'
-import { accept, freshId, refuse, registeredUser } from './command-client.fixture.js'
+import {
+  accept,
+  expectAccepted,
+  freshId,
+  postCommand,
+  refuse,
+  registeredUser,
+} from './command-client.fixture.js'
 import { issuePaths, userOf, type RuleCheck } from './rule-check.fixture.js'
 
 /** The rules of register-user, checked over HTTP (see `ruleChecks`). */
@@ -41,6 +48,21 @@ export const userRuleChecks: readonly RuleCheck[] = [
       expect(same.stream).toBe(`user-${user_id}`)
       if (!target.reads) return
       expect((await userOf(target, other, same.position)).status).toBe(404)
+    },
+  },
+  {
+    name: 'answers a registration replayed with the same Idempotency-Key with the first answer',
+    async run({ baseUrl }) {
+      const user_id = freshId('user')
+      const body = { user_id, name: 'Ada', email: `${user_id}@example.com` }
+      const headers = { 'content-type': 'application/json', 'idempotency-key': freshId('key') }
+      const first = await expectAccepted(await postCommand(baseUrl, 'register-user', body, { headers }), [
+        'UserWasRegistered',
+      ])
+      const replay = await expectAccepted(await postCommand(baseUrl, 'register-user', body, { headers }), [
+        'UserWasRegistered',
+      ])
+      expect(replay).toEqual(first)
     },
   },
   {

@@ -51,6 +51,33 @@ export function registerUserChecks(writerList: () => readonly Infrastructure[]):
     expect(new Set(log.map((e) => e.streamId))).toEqual(new Set([owner]))
   })
 
+  it('answers a registration replayed with the same Idempotency-Key with what the first one recorded', async () => {
+    // Given a registration, and a registration again of the same email, each with its own key
+    const [a, b] = writerList().map(({ store }) => registerUser({ store }))
+    const keyed = (user_id: string, key: string) => ({
+      ...register(user_id, 'replayed@example.com'),
+      metadata: { messageId: key },
+    })
+    const first = await a!(keyed('replayed', 'key-first'))
+    const again = await a!(keyed('replayed-twin', 'key-again'))
+    // When both are replayed, on another writer too, some at once
+    const replays = await Promise.all([
+      b!(keyed('replayed', 'key-first')),
+      a!(keyed('replayed', 'key-first')),
+      b!(keyed('replayed-twin', 'key-again')),
+    ])
+    // Then each replay answers its first result, and the log holds each event once
+    const positions = (result: typeof first) => {
+      if (!result.ok) throw result.error
+      return result.events.map((e) => [e.type, e.eventId, e.globalPosition])
+    }
+    expect(positions(first)[0]?.[0]).toBe('UserWasRegistered')
+    expect(positions(again)[0]?.[0]).toBe('UserWasRegisteredAgain')
+    expect(replays.map(positions)).toEqual([positions(first), positions(first), positions(again)])
+    const log = (await allEvents(writerList()[0]!.store)).filter((e) => e.streamId === userStream('replayed'))
+    expect(log.map((e) => e.type)).toEqual(['UserWasRegistered', 'UserWasRegisteredAgain'])
+  })
+
   it('lets exactly one of two registrations of one id with different emails win; the other is a CONFLICT', async () => {
     const [a, b] = writerList().map(({ store }) => registerUser({ store }))
     const results = await Promise.all([

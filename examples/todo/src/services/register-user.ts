@@ -36,7 +36,9 @@ type Claim = StoredEvent<UserEmailWasClaimed>
  *   derived from the claim's, so both writers append the same event once — then decided again;
  * - otherwise `user-<id>` decides (again with the same email, 409 with another), or, for a new id,
  *   the email is claimed with an expected version, then UserWasRegistered appended on a new stream.
- * A concurrency error anywhere takes the whole decision again (bounded).
+ * A concurrency error anywhere takes the whole decision again (bounded). A request replayed with
+ * the same Idempotency-Key (the command's messageId) answers what the first one recorded: its
+ * claim's id and its events' ids derive from the key, and the store returns the first append.
  *
  * @example
  * const register = registerUser({ store })
@@ -64,6 +66,10 @@ export function registerUser(options: RegisterUserOptions): (command: Command) =
     }
     if (traceparent !== undefined) metadata.traceparent = traceparent
     if (tracestate !== undefined) metadata.tracestate = tracestate
+    // with an Idempotency-Key, a claim's id is derived from it, so a replay finds its own claim
+    const key = command.metadata?.messageId
+    const claimId = (claimStream: string) =>
+      key === undefined ? Promise.resolve(uuidv7()) : nameBasedUuid(`todo:claim:${claimStream}:${key}`)
     for (let attempt = 1; attempt <= attempts; attempt++) {
       try {
         const result = await decideOnce(parsed.data)
@@ -90,6 +96,10 @@ export function registerUser(options: RegisterUserOptions): (command: Command) =
       const claimStream = userEmailStream(data.email)
       const claims = await store.readStream(claimStream, { direction: 'backwards', limit: 1 })
       const claim = claims.events[0] as Claim | undefined
+      const ownClaimId = await claimId(claimStream)
+      // a replay of the request that made this claim: the registration it made (or completes),
+      // whose event ids are derived from the claim, so the store answers with the first result
+      if (claim && key !== undefined && claim.eventId === ownClaimId) return completeRegistration(claim)
       if (claim) {
         const owner = await loadUser(claim.data.user_id)
         if (!owner.registered) {
@@ -101,7 +111,7 @@ export function registerUser(options: RegisterUserOptions): (command: Command) =
       if ((await loadUser(data.user_id)).registered) return registerOn(data.user_id, data)
       const claimed = await store.append(
         claimStream,
-        [{ type: 'UserEmailWasClaimed', data, eventId: uuidv7(), metadata }],
+        [{ type: 'UserEmailWasClaimed', data, eventId: ownClaimId, metadata }],
         { expectedVersion: claims.version },
       )
       return completeRegistration(claimed.events[0] as Claim)
