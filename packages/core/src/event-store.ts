@@ -54,6 +54,11 @@ export interface ReadAllOptions {
   batchSize?: number
 }
 
+export interface ReadCorrelationOptions {
+  /** At most this many events, the first in log order. Default 1,000; at most 10,000. */
+  limit?: number
+}
+
 export interface SubscribeOptions extends ReadAllOptions {
   /** Stops the subscription; iteration then ends normally. */
   signal?: AbortSignal
@@ -118,6 +123,13 @@ export interface EventStore {
   readStream(streamId: string, options?: ReadStreamOptions): Promise<ReadStreamResult>
   /** The global log in log order, read in batches. */
   readAll(options?: ReadAllOptions): AsyncIterable<StoredEvent>
+  /**
+   * The events whose `metadata.correlationId` is `correlationId`, across streams, in log order:
+   * one request's flow through commands, events and process managers. Adapters answer it from an
+   * index, not by scanning the log. Events of deleted or truncated streams are included, as in
+   * `readAll`.
+   */
+  readByCorrelation(correlationId: string, options?: ReadCorrelationOptions): Promise<readonly StoredEvent[]>
   /** Catch-up then live. Never skips and never repeats an event. */
   subscribe(options?: SubscribeOptions): Subscription
   /** Global position of the newest event visible to readers; 0 for an empty store. */

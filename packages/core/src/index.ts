@@ -23,6 +23,7 @@ export type {
   EventStore,
   ExpectedVersion,
   ReadAllOptions,
+  ReadCorrelationOptions,
   ReadStreamOptions,
   ReadStreamResult,
   SaveSnapshot,
@@ -44,7 +45,15 @@ export type { PreparedAppend, PreparedEvent } from './append-validation.js'
 export { ChangeSignal } from './change-signal.js'
 export { defaultBatchSize, logSubscription, readAllPages } from './log-reader.js'
 export type { FetchAfter, LogSubscriptionOptions } from './log-reader.js'
-export { appendResult, sliceStream, validateReadStreamOptions, validateSnapshot } from './store-helpers.js'
+export {
+  appendResult,
+  defaultCorrelationLimit,
+  maxCorrelationLimit,
+  sliceStream,
+  validateCorrelationRead,
+  validateReadStreamOptions,
+  validateSnapshot,
+} from './store-helpers.js'
 export { assertDuplicate, memoryEventStore } from './memory-event-store.js'
 export type { MemoryEventStoreOptions } from './memory-event-store.js'
 export { upcastingEventStore } from './upcasting.js'

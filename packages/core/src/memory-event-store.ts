@@ -20,7 +20,13 @@ import type {
 } from './event-store.js'
 import { logSubscription, readAllPages } from './log-reader.js'
 import type { NewEvent, StoredEvent } from './messages.js'
-import { appendResult, sliceStream, validateReadStreamOptions, validateSnapshot } from './store-helpers.js'
+import {
+  appendResult,
+  sliceStream,
+  validateCorrelationRead,
+  validateReadStreamOptions,
+  validateSnapshot,
+} from './store-helpers.js'
 
 interface MemoryStream {
   version: number
@@ -135,6 +141,17 @@ export function memoryEventStore(options: MemoryEventStoreOptions = {}): EventSt
     },
 
     readAll: (readOptions) => readAllPages(fetchAfter, readOptions),
+
+    async readByCorrelation(correlationId, readOptions) {
+      open()
+      const limit = validateCorrelationRead(correlationId, readOptions)
+      const found: StoredEvent[] = []
+      for (const event of log) {
+        if (event.metadata.correlationId !== correlationId) continue
+        if (found.push(event) >= limit) break
+      }
+      return found
+    },
 
     subscribe: (subscribeOptions?: SubscribeOptions) =>
       logSubscription(fetchAfter, changes, { pollIntervalMs: options.pollIntervalMs, ...subscribeOptions }),

@@ -1,6 +1,6 @@
 import { toJson } from './append-validation.js'
 import { ValidationError } from './errors.js'
-import type { AppendResult, ReadStreamOptions, SaveSnapshot } from './event-store.js'
+import type { AppendResult, ReadCorrelationOptions, ReadStreamOptions, SaveSnapshot } from './event-store.js'
 import type { StoredEvent } from './messages.js'
 
 /** Rejects malformed `readStream` options with a {@link ValidationError}. */
@@ -15,6 +15,22 @@ export function validateReadStreamOptions(options: ReadStreamOptions): void {
   if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 0)) {
     throw new ValidationError('limit must be a non-negative integer', { limit })
   }
+}
+
+export const defaultCorrelationLimit = 1000
+export const maxCorrelationLimit = 10_000
+
+/** Checks a `readByCorrelation` request; returns its limit. */
+export function validateCorrelationRead(
+  correlationId: unknown,
+  options: ReadCorrelationOptions = {},
+): number {
+  if (typeof correlationId !== 'string' || correlationId.length === 0 || correlationId.length > 1000)
+    throw new ValidationError('correlationId must be a string of 1 to 1000 characters', { correlationId })
+  const { limit = defaultCorrelationLimit } = options
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > maxCorrelationLimit)
+    throw new ValidationError(`limit must be an integer from 1 to ${maxCorrelationLimit}`, { limit })
+  return limit
 }
 
 /** Applies direction, from and limit to a stream's visible events (ascending by version). */

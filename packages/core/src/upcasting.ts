@@ -79,6 +79,9 @@ export function upcastingEventStore(
       return { ...result, events: result.events.map(upcast) }
     },
     readAll: (readOptions) => mapAll(store.readAll(readOptions)),
+    async readByCorrelation(correlationId, readOptions) {
+      return (await store.readByCorrelation(correlationId, readOptions)).map(upcast)
+    },
     subscribe(subscribeOptions): Subscription {
       const inner = store.subscribe(subscribeOptions)
       const iterator = mapAll(inner)
@@ -101,6 +104,7 @@ function bindAll(store: EventStore): EventStore {
     append: store.append.bind(store),
     readStream: store.readStream.bind(store),
     readAll: store.readAll.bind(store),
+    readByCorrelation: store.readByCorrelation.bind(store),
     subscribe: store.subscribe.bind(store),
     headPosition: store.headPosition.bind(store),
     streamInfo: store.streamInfo.bind(store),

@@ -345,6 +345,42 @@ function readTests(ctx: SuiteContext): void {
     expect(await collect(store.readAll({ after: all[29]!.globalPosition }))).toEqual([])
   })
 
+  test('reads the events of one correlation across streams in log order, with a limit', async () => {
+    const store = ctx.store()
+    const odd = `flow-'"; DROP TABLE x; -- ü ${uuidv7()}`
+    const meta = (correlationId: string) => ({ metadata: { correlationId, causationId: 'c' } })
+    await store.append('order-1', [ev('Placed', { n: 1 }, meta('flow-a')), ev('Noted', {}, meta('flow-b'))])
+    await store.append('payment-1', [ev('Charged', { n: 2 }, meta('flow-a'))])
+    await store.append('misc-1', [ev('Plain'), ev('Odd', {}, meta(odd))])
+    await store.append('order-1', [ev('Shipped', { n: 3 }, meta('flow-a'))])
+    await store.deleteStream('payment-1')
+
+    const flow = await store.readByCorrelation('flow-a')
+    expect(flow.map((e) => [e.streamId, e.type, e.data])).toEqual([
+      ['order-1', 'Placed', { n: 1 }],
+      ['payment-1', 'Charged', { n: 2 }],
+      ['order-1', 'Shipped', { n: 3 }],
+    ])
+    const positions = flow.map((e) => e.globalPosition)
+    const inLog = (await collect(store.readAll())).filter((e) => e.metadata.correlationId === 'flow-a')
+    expect(inLog.map((e) => e.globalPosition)).toEqual(positions)
+    expect((await store.readByCorrelation('flow-a', { limit: 2 })).map((e) => e.type)).toEqual([
+      'Placed',
+      'Charged',
+    ])
+    expect((await store.readByCorrelation(odd)).map((e) => e.type)).toEqual(['Odd'])
+    expect(await store.readByCorrelation('flow-none')).toEqual([])
+  })
+
+  test('refuses a correlation read without an id or with a bad limit', async () => {
+    const store = ctx.store()
+    await expectActaError(store.readByCorrelation(''), 'VALIDATION')
+    await expectActaError(store.readByCorrelation(42 as unknown as string), 'VALIDATION')
+    await expectActaError(store.readByCorrelation('x', { limit: 0 }), 'VALIDATION')
+    await expectActaError(store.readByCorrelation('x', { limit: 10_001 }), 'VALIDATION')
+    await expectActaError(store.readByCorrelation('x', { limit: 1.5 }), 'VALIDATION')
+  })
+
   test('reports the head position', async () => {
     const store = ctx.store()
     expect(await store.headPosition()).toBe(0)
