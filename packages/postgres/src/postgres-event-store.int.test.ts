@@ -64,13 +64,13 @@ describe.skipIf(!postgres.available)('postgres event store', () => {
       const { rows } = await admin!.query<{ version: number; name: string }>(
         `SELECT version, name FROM ${table(s, 'acta_migrations')} ORDER BY version`,
       )
-      expect(rows.map((r) => r.version)).toEqual([1, 2])
+      expect(rows.map((r) => r.version)).toEqual([1, 2, 3])
       // a restart finds the schema current and changes nothing
       const again = open({ schema: s })
       await again.ready()
       expect((await again.readStream('s-3')).version).toBe(1)
       const after = await admin!.query(`SELECT version FROM ${table(s, 'acta_migrations')}`)
-      expect(after.rows).toHaveLength(2)
+      expect(after.rows).toHaveLength(3)
     })
 
     it('migrates a schema 1 database: versions from its events, deleted streams stay deleted until appended to', async () => {
@@ -93,7 +93,7 @@ describe.skipIf(!postgres.available)('postgres event store', () => {
         INSERT INTO ${q}.acta_streams (stream_id, version, deleted, truncate_before, metadata) VALUES
           ('kept', 2, false, NULL, '{}'), ('gone', 3, true, 4, '{"owner":"a"}'), ('empty', 0, false, 2, '{"owner":"b"}');
         INSERT INTO ${q}.acta_events (stream_id, stream_version, event_id, type, data, metadata)
-          SELECT stream_id, v, gen_random_uuid(), 'E', '{}', '{"schemaVersion":1}'
+          SELECT stream_id, v, gen_random_uuid(), 'E', '{}', '{"schemaVersion":1,"correlationId":"old-flow"}'
           FROM (VALUES ('kept', 2), ('gone', 3)) AS s(stream_id, n), generate_series(1, n) AS v;`)
 
       // When: the store starts on it
@@ -116,6 +116,10 @@ describe.skipIf(!postgres.available)('postgres event store', () => {
         truncateBefore: 2,
         metadata: { owner: 'b' },
       })
+      // and the events written before the correlation index are found through it
+      expect(
+        (await store.readByCorrelation('old-flow')).map((e) => `${e.streamId}@${e.streamVersion}`),
+      ).toEqual(['kept@1', 'kept@2', 'gone@1', 'gone@2', 'gone@3'])
       expect((await store.append('kept', [{ type: 'E', data: {} }], { expectedVersion: 2 })).version).toBe(3)
       await expectActaError(
         store.append('gone', [{ type: 'E', data: {} }], { expectedVersion: 'stream-exists' }),
@@ -129,7 +133,7 @@ describe.skipIf(!postgres.available)('postgres event store', () => {
       const { rows } = await admin!.query<{ version: number }>(
         `SELECT version FROM ${q}.acta_migrations ORDER BY version`,
       )
-      expect(rows.map((r) => r.version)).toEqual([1, 2])
+      expect(rows.map((r) => r.version)).toEqual([1, 2, 3])
     })
 
     it('settles appends that race on one stream under its lock, whatever their expectations', async () => {

@@ -6,6 +6,7 @@ import {
   normalizeExpectedVersion,
   prepareAppend,
   readAllPages,
+  validateCorrelationRead,
   toJson,
   validateReadStreamOptions,
   validateSnapshot,
@@ -190,6 +191,11 @@ export function postgresEventStore(options: PostgresEventStoreOptions): Postgres
     },
 
     readAll: (readOptions) => readAllPages(fetchAfter, readOptions),
+
+    async readByCorrelation(correlationId, readOptions) {
+      const limit = validateCorrelationRead(correlationId, readOptions)
+      return run(() => reader.eventsOfCorrelation(pool, correlationId, limit))
+    },
 
     subscribe(subscribeOptions) {
       feed.listen()

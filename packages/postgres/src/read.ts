@@ -67,6 +67,8 @@ export interface LogReader {
     limit: number,
   ): Promise<{ events: StoredEvent[]; heldBack: boolean }>
   headPosition(db: PostgresQueryable): Promise<number>
+  /** The first `limit` visible events whose metadata names this correlation id, in log order. */
+  eventsOfCorrelation(db: PostgresQueryable, correlationId: string, limit: number): Promise<StoredEvent[]>
   readStream(db: PostgresQueryable, streamId: string, options: ReadStreamOptions): Promise<ReadStreamResult>
 }
 
@@ -95,6 +97,10 @@ export function logReader(t: Tables): LogReader {
     ORDER BY page.log_tx, page.global_position`
   const headSql = `SELECT e.global_position FROM ${t.events} e WHERE ${visible('e')}
     ORDER BY e.tx_id DESC, e.global_position DESC LIMIT 1`
+  // the expression is the one of the acta_events_by_correlation index, so the index answers it
+  const correlationSql = `SELECT ${eventColumns('e')} FROM ${t.events} e
+    WHERE (e.metadata->>'correlationId') = $1 AND ${visible('e')}
+    ORDER BY e.tx_id, e.global_position LIMIT $2`
   const streamSql = (backwards: boolean): string => `
     SELECT c.version AS current_version, c.deleted AS current_deleted, e.*
     FROM (${streamStateSql(t)}) c LEFT JOIN LATERAL (
@@ -134,6 +140,15 @@ export function logReader(t: Tables): LogReader {
         text: headSql,
       })
       return rows.length === 0 ? 0 : Number(rows[0]!.global_position)
+    },
+
+    async eventsOfCorrelation(db, correlationId, limit) {
+      const { rows } = await db.query<EventRow>({
+        name: `${t.statementPrefix}by_correlation`,
+        text: correlationSql,
+        values: [correlationId, limit],
+      })
+      return rows.map(toStoredEvent)
     },
 
     async readStream(db, streamId, options) {

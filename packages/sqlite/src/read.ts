@@ -56,6 +56,8 @@ export interface Reader {
   /** A page of the global log strictly after `after`, in position order (which is commit order). */
   eventsAfter(after: number, limit: number): StoredEvent[]
   headPosition(): number
+  /** The first `limit` events whose metadata names this correlation id, in position order. */
+  eventsOfCorrelation(correlationId: string, limit: number): StoredEvent[]
   streamInfo(streamId: string): StreamInfo
   loadSnapshot(streamId: string, maxVersion: number | undefined): Snapshot | undefined
 }
@@ -85,6 +87,13 @@ export function reader(db: Database): Reader {
       `SELECT ${eventColumns} FROM acta_events WHERE global_position > ? ORDER BY global_position LIMIT ?`,
     )
     .raw()
+  // the expression is the one of the acta_events_by_correlation index, so the index answers it
+  const byCorrelation = db
+    .prepare<[string, number], EventRow>(
+      `SELECT ${eventColumns} FROM acta_events
+       WHERE json_extract(metadata, '$.correlationId') = ? ORDER BY global_position LIMIT ?`,
+    )
+    .raw()
   const head = db.prepare<[], number | null>('SELECT max(global_position) FROM acta_events').pluck()
   const selectSnapshot = db.prepare<[string, number], SnapshotRow>(
     `SELECT version, schema_version, state, created_at FROM acta_snapshots
@@ -108,6 +117,7 @@ export function reader(db: Database): Reader {
   return {
     readStream: (streamId, options) => readStream.deferred(streamId, options),
     eventsAfter: (position, limit) => after.all(position, limit).map(toStoredEvent),
+    eventsOfCorrelation: (correlationId, limit) => byCorrelation.all(correlationId, limit).map(toStoredEvent),
     headPosition: () => head.get() ?? 0,
     streamInfo(streamId) {
       const stream = selectStream.get(streamId, streamId)!

@@ -63,6 +63,16 @@ export const migrations: readonly Migration[] = [
       ) STRICT, WITHOUT ROWID;
     `,
   },
+  {
+    version: 2,
+    name: 'index of events by correlation id',
+    // readByCorrelation's index. Every index entry also holds the rowid (global_position), so the
+    // entries of one correlation come in log order. Events without a correlation id are left out.
+    sql: `
+      CREATE INDEX acta_events_by_correlation ON acta_events (json_extract(metadata, '$.correlationId'))
+      WHERE json_extract(metadata, '$.correlationId') IS NOT NULL;
+    `,
+  },
 ]
 
 export const schemaVersion = migrations[migrations.length - 1]!.version

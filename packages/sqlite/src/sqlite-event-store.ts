@@ -9,6 +9,7 @@ import {
   logSubscription,
   prepareAppend,
   readAllPages,
+  validateCorrelationRead,
   toJson,
   validateReadStreamOptions,
   validateSnapshot,
@@ -116,6 +117,12 @@ export function sqliteEventStore(options: SqliteEventStoreOptions = {}): EventSt
     },
 
     readAll: (readOptions) => readAllPages(fetchAfter, readOptions),
+
+    async readByCorrelation(correlationId, readOptions) {
+      assertOpen()
+      const limit = validateCorrelationRead(correlationId, readOptions)
+      return reading(() => read.eventsOfCorrelation(correlationId, limit))
+    },
 
     subscribe: (subscribeOptions) => logSubscription(fetchAfter, changes, subscribeOptions),
 
