@@ -129,6 +129,27 @@ describe('admin API', () => {
     expect(missing.headers.get('content-type')).toContain('application/problem+json')
   })
 
+  it('pages the log of one correlation through the store index, with the other filters', async () => {
+    const { running, store } = await start()
+    started.push(running)
+    const tagged = (type: string, correlationId: string) => ({ type, data: {}, metadata: { correlationId } })
+    await store.append('todo-1', [tagged('A', 'c'), tagged('B', 'other'), tagged('C', 'c')])
+    await store.append('user-1', [tagged('D', 'c'), tagged('E', 'other')])
+    const page = async (query: string) =>
+      (await (await fetch(`${running.url}/_acta/api/log?${query}`, { headers: auth })).json()) as {
+        events: { type: string }[]
+        next: number | null
+      }
+    const first = await page('correlationId=c&limit=2')
+    expect(first.events.map((e) => e.type)).toEqual(['A', 'C'])
+    expect(first.next).not.toBeNull()
+    const second = await page(`correlationId=c&limit=2&after=${first.next}`)
+    expect(second).toMatchObject({ events: [{ type: 'D' }], next: null })
+    expect((await page('correlationId=c&category=user')).events.map((e) => e.type)).toEqual(['D'])
+    expect((await page('correlationId=c&type=C,D')).events.map((e) => e.type)).toEqual(['C', 'D'])
+    expect((await page('correlationId=none')).events).toEqual([])
+  })
+
   it('builds the flow of a correlation: command -> events -> process manager -> command -> events', async () => {
     const { running, store } = await start()
     started.push(running)
@@ -162,6 +183,9 @@ describe('admin API', () => {
       events: unknown[]
     }
     expect(flow.events).toHaveLength(2)
+    expect(flow).toMatchObject({ truncated: false })
+    const cut = await fetch(`${running.url}/_acta/api/flows/flow-1?limit=1`, { headers: auth })
+    expect(await cut.json()).toMatchObject({ events: [{ type: 'DeadlineWasAddedToTodo' }], truncated: true })
     expect(flow.commands).toMatchObject([
       { id: 'cmd-1', type: 'add-deadline-to-todo' },
       { id: 'cmd-2', type: 'mark-todo-as-expired', sender: 'process-manager:deadlines' },

@@ -1,5 +1,5 @@
 import type { DeadLetter, ReadSideAdmin } from '@acta/core'
-import { readSideAdmin, streamCategory } from '@acta/core'
+import { defaultCorrelationLimit, maxCorrelationLimit, readSideAdmin, streamCategory } from '@acta/core'
 import {
   defineService,
   HttpProblem,
@@ -12,7 +12,7 @@ import { minTokenLength, requireToken } from './admin-token.js'
 import { eventJson } from './event-json.js'
 import { liveFeed } from './live-feed.js'
 import { readLogPage, readLogTail, readStreamPage } from './log-routes.js'
-import { messageFlow } from './message-flow.js'
+import { messageFlow, type FlowAnswer } from './message-flow.js'
 import { overviewSampler, type OverviewSampler } from './overview-sampler.js'
 import { replayStates, type DeciderRegistry } from './time-travel.js'
 import { integer, single } from './query-params.js'
@@ -172,22 +172,26 @@ export function adminService(options: AdminServiceOptions): ServiceDefinition<Ad
         }),
         r.get(`${prefix}/flows/:correlationId`, async (ctx, request) => {
           requireToken(token, request.headers)
-          const window = integer(request.query, 'window', { min: 1, max: 1_000_000, fallback: 100_000 })
-          const head = await ctx.store.headPosition()
-          const events = []
-          for await (const event of ctx.store.readAll({
-            after: Math.max(0, head - window),
-            batchSize: 1000,
-          })) {
-            if (event.metadata.correlationId === request.params.correlationId) events.push(eventJson(event))
-          }
+          const limit = integer(request.query, 'limit', {
+            min: 1,
+            max: maxCorrelationLimit,
+            fallback: defaultCorrelationLimit,
+          })
+          // found through the store's correlation index, however long ago the flow ran
+          const found = await ctx.store.readByCorrelation(request.params.correlationId, { limit })
+          const events = found.map(eventJson)
           if (events.length === 0)
             throw new HttpProblem({
               status: 404,
               title: 'Not Found',
-              detail: `No event of correlation "${request.params.correlationId}" in the last ${window} events`,
+              detail: `No event of correlation "${request.params.correlationId}"`,
             })
-          return messageFlow(request.params.correlationId, events)
+          // `limit` events, when there may be more: the graph shows the first of them only
+          const answer: FlowAnswer = {
+            ...messageFlow(request.params.correlationId, events),
+            truncated: found.length === limit,
+          }
+          return answer
         }),
         r.get(`${prefix}/dead-letters`, async (ctx, request) => {
           requireToken(token, request.headers)

@@ -1,4 +1,4 @@
-import type { EventStore } from '@acta/core'
+import { maxCorrelationLimit, type EventStore } from '@acta/core'
 import type { QueryValues } from '@acta/service'
 import { HttpProblem } from '@acta/service'
 import {
@@ -16,8 +16,9 @@ export const scanBudget = 20_000
 
 /**
  * One page of the global log after `after`, filtered by category and type. The store has no index
- * for filters, so a filtered page reads forward at most {@link scanBudget} events and says where it
- * stopped: a client keeps paging with `next` until it has enough.
+ * for those, so a filtered page reads forward at most {@link scanBudget} events and says where it
+ * stopped: a client keeps paging with `next` until it has enough. A correlation id is looked up in
+ * the store's index instead (see {@link readCorrelationPage}).
  */
 export async function readLogPage(store: EventStore, query: QueryValues): Promise<LogPage> {
   const after = integer(query, 'after', { min: 0, max: Number.MAX_SAFE_INTEGER, fallback: 0 })
@@ -28,6 +29,14 @@ export async function readLogPage(store: EventStore, query: QueryValues): Promis
     correlationId: single(query, 'correlationId'),
   }
   const headPosition = await store.headPosition()
+  if (filter.correlationId !== undefined)
+    return readCorrelationPage(
+      store,
+      filter as LogFilter & { correlationId: string },
+      after,
+      limit,
+      headPosition,
+    )
   const events: EventJson[] = []
   let last = after
   let scanned = 0
@@ -44,6 +53,31 @@ export async function readLogPage(store: EventStore, query: QueryValues): Promis
     }
   }
   return { events, next: last >= headPosition ? null : last, headPosition, scanned }
+}
+
+/**
+ * A page of one correlation's events after `after` (an event of it, or 0), through the store's
+ * correlation index: no budget, `scanned` counts the correlation's events read. A correlation
+ * longer than the store's largest read (10,000 events) is cut there.
+ */
+async function readCorrelationPage(
+  store: EventStore,
+  filter: LogFilter & { correlationId: string },
+  after: number,
+  limit: number,
+  headPosition: number,
+): Promise<LogPage> {
+  const flow = await store.readByCorrelation(filter.correlationId, { limit: maxCorrelationLimit })
+  // positions follow the log order in SQLite, not always in PostgreSQL: resume after the event itself
+  const start = after === 0 ? 0 : flow.findIndex((event) => event.globalPosition === after) + 1
+  const events: EventJson[] = []
+  let index = start
+  for (; index < flow.length && events.length < limit; index++) {
+    const event = flow[index]!
+    if (matchesFilter(event, filter)) events.push(eventJson(event))
+  }
+  const next = index < flow.length ? flow[index - 1]!.globalPosition : null
+  return { events, next, headPosition, scanned: index - start }
 }
 
 /** The newest `limit` events of the log (matching the filter), newest last: what a live view starts with. */

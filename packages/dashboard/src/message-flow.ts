@@ -32,6 +32,11 @@ export interface MessageFlow {
   durationMs: number
 }
 
+/** `GET /flows/:correlationId`: the flow, and whether the correlation has more events than were read. */
+export interface FlowAnswer extends MessageFlow {
+  truncated: boolean
+}
+
 /**
  * Builds the flow graph of a correlation from its events (in log order): each event points back
  * to its command (`causationId`, `commandType`), and a command a process manager sent points back

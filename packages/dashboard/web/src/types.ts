@@ -11,7 +11,7 @@ import type { StateChange } from '../../src/time-travel.js'
 
 export type { ParkedEvent } from '@acta/core'
 export type { EventJson, LogPage, StreamPage } from '../../src/event-json.js'
-export type { FlowCommand, FlowEdge, MessageFlow } from '../../src/message-flow.js'
+export type { FlowAnswer, FlowCommand, FlowEdge, MessageFlow } from '../../src/message-flow.js'
 export type { StateChange } from '../../src/time-travel.js'
 
 /** A server type as JSON carries it: a `Date` arrives as its ISO string. */

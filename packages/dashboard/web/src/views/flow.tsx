@@ -1,7 +1,7 @@
 import { seg } from '../api.js'
 import { useData } from '../hooks.js'
 import { href } from '../router.js'
-import type { LogPage, MessageFlow } from '../types.js'
+import type { FlowAnswer, LogPage, MessageFlow } from '../types.js'
 import { Feedback } from '../ui/feedback.js'
 import { formatDuration, formatTime } from '../ui/format.js'
 import { FlowGraph, flowSequence, senderName } from '../ui/flow-graph.js'
@@ -27,10 +27,7 @@ export function FlowView(props: { correlationId: string | undefined }) {
 }
 
 function Flow(props: { correlationId: string }) {
-  const flow = useData(
-    (api) => api.get<MessageFlow>(`flows/${seg(props.correlationId)}`),
-    props.correlationId,
-  )
+  const flow = useData((api) => api.get<FlowAnswer>(`flows/${seg(props.correlationId)}`), props.correlationId)
   const data = flow.data
   return (
     <>
@@ -42,7 +39,7 @@ function Flow(props: { correlationId: string }) {
             {data.events.length === 1 ? '' : 's'} over {formatDuration(data.durationMs)}
             {data.commands.some((command) => command.sender) &&
               `, through ${[...new Set(data.commands.flatMap((c) => (c.sender ? [senderName(c.sender)] : [])))].join(', ')}`}
-            .
+            .{data.truncated && ' The flow has more events: these are its first.'}
           </p>
           <FlowGraph flow={data} />
           <h2 id="flow-steps">Step by step</h2>
