@@ -117,6 +117,51 @@ describe('acta events tail', () => {
   })
 })
 
+describe('acta events flow', () => {
+  let project: SqliteProject
+  beforeAll(async () => {
+    project = await sqliteProject()
+    const { store } = project.infrastructure
+    const meta = (extra: Record<string, string>) => ({ correlationId: 'flow-1', ...extra })
+    await store.append('todo-1', [
+      { type: 'DeadlineWasAddedToTodo', data: {}, metadata: meta({ commandType: 'add-deadline-to-todo' }) },
+    ])
+    await store.append('todo-2', [{ type: 'Unrelated', data: {}, metadata: { correlationId: 'flow-2' } }])
+    await store.append('todo-1', [
+      {
+        type: 'TodoWasMarkedAsExpired',
+        data: {},
+        metadata: meta({ commandType: 'mark-todo-as-expired', commandSender: 'process-manager:deadlines' }),
+      },
+    ])
+  })
+  afterAll(() => project.close())
+
+  it('prints the events of one correlation in log order, as JSON lines or with their commands', async () => {
+    const json = await project.inside(() => cli(['events', 'flow', 'flow-1', '--json']))
+    expect(json.code).toBe(0)
+    expect(
+      (jsonLines(json.stdout) as { type: string; position: number }[]).map((e) => [e.type, e.position]),
+    ).toEqual([
+      ['DeadlineWasAddedToTodo', 1],
+      ['TodoWasMarkedAsExpired', 3],
+    ])
+    const text = await project.inside(() => cli(['events', 'flow', 'flow-1']))
+    expect(text.stdout).toContain('by add-deadline-to-todo')
+    expect(text.stdout).toContain('by mark-todo-as-expired, sent by process-manager:deadlines')
+    const limited = await project.inside(() => cli(['events', 'flow', 'flow-1', '--json', '--limit', '1']))
+    expect(jsonLines(limited.stdout)).toHaveLength(1)
+  })
+
+  it('exits 3 for a correlation without events, and 2 for a bad limit', async () => {
+    const missing = await project.inside(() => cli(['events', 'flow', 'nope']))
+    expect(missing.code).toBe(3)
+    expect(missing.stderr).toContain('No event of correlation "nope"')
+    const bad = await project.inside(() => cli(['events', 'flow', 'flow-1', '--limit', '0']))
+    expect(bad.code).toBe(2)
+  })
+})
+
 const until = async (check: () => boolean, timeoutMs = 5000) => {
   const deadline = Date.now() + timeoutMs
   while (!check()) {

@@ -1,5 +1,7 @@
 // acta events tail: the newest events of the log, then the live ones as they are appended.
+// acta events flow: the events of one correlation, in log order.
 import type { EventStore, StoredEvent } from '@acta/core'
+import { maxCorrelationLimit } from '@acta/core'
 import { streamCategory } from '@acta/core'
 import { type Command, InvalidArgumentError, Option } from 'commander'
 import pc from 'picocolors'
@@ -46,6 +48,67 @@ Examples:
   $ acta events tail --from 1 --no-follow --json > log.jsonl`,
     )
     .action((flags: TailFlags) => tail(flags))
+
+  connectionOptions(
+    events
+      .command('flow <correlationId>')
+      .description("print one request's events across streams (its correlation), in log order")
+      .addOption(
+        new Option(
+          '--limit <n>',
+          `at most n events (default 1000, at most ${maxCorrelationLimit})`,
+        ).argParser(flowLimit),
+      )
+      .option('--json', 'one JSON object per line'),
+  )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ acta events flow 0195f3c2-8d1e-7c41-9a5b-2f4e6d8c0a13
+  $ acta events flow "$(acta events tail --stream todo-42 --last 1 --json --no-follow | jq -r .metadata.correlationId)"
+
+Each event names the command that recorded it, and who sent that command when a process manager
+did. The dashboard draws the same flow as a graph (its Flow view).`,
+    )
+    .action((correlationId: string, flags: FlowFlags) => flow(correlationId, flags))
+}
+
+interface FlowFlags extends ConnectionFlags {
+  limit?: number
+  json?: boolean
+}
+
+function flowLimit(value: string): number {
+  const n = Number(value)
+  if (!Number.isSafeInteger(n) || n < 1 || n > maxCorrelationLimit)
+    throw new InvalidArgumentError(`a limit is an integer from 1 to ${maxCorrelationLimit}`)
+  return n
+}
+
+async function flow(correlationId: string, flags: FlowFlags): Promise<void> {
+  await withDatabase(flags, async ({ store }) => {
+    const events = await store.readByCorrelation(correlationId, { limit: flags.limit ?? 1000 })
+    if (events.length === 0)
+      throw new CliError(`No event of correlation "${correlationId}"`, {
+        exitCode: exitCodes.notFound,
+        hint: 'a correlation id is in the metadata of every event a command recorded (acta events tail --json)',
+      })
+    for (const event of events) {
+      if (flags.json) {
+        printJsonLine(eventJson(event))
+        continue
+      }
+      printEventLine(event)
+      const { commandType, commandSender } = event.metadata
+      if (typeof commandType === 'string')
+        process.stdout.write(
+          pc.dim(
+            `${' '.repeat(7)}by ${commandType}${typeof commandSender === 'string' ? `, sent by ${commandSender}` : ''}\n`,
+          ),
+        )
+    }
+  })
 }
 
 function position(value: string): number {
