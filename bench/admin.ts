@@ -12,7 +12,11 @@
  * - the whole log paged with category=rare (1% of the events);
  * - a 1,000-event stream through GET /_acta/api/streams/:id (two pages of 500, the API's largest),
  *   against store.readStream;
- * - append -> live websocket frame at a steady 200 events/s, against a bare store.subscribe.
+ * - append -> live websocket frame at a steady 200 events/s, against a bare store.subscribe;
+ * - one correlation's flow (each round of 100 events is one correlation: its first and its last
+ *   event) through GET /_acta/api/flows/:id and store.readByCorrelation, both on the store's
+ *   correlation index, against a raw better-sqlite3 SELECT on that index and the scan of the whole
+ *   log through store.readAll that the flow route did before the index.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir, cpus } from 'node:os'
@@ -41,12 +45,16 @@ async function seed(store: EventStore): Promise<void> {
   const data = (n: number) => ({ item: n % 1000, n, note: 'x'.repeat(40) })
   const rounds = Math.floor((total - ledgerLength) / 100)
   for (let round = 0; round < rounds; round++) {
+    const flow = { correlationId: flowId(round) }
     const items: NewEvent[] = Array.from({ length: 99 }, (_, i) => ({
       type: 'ItemCounted',
       data: data(round * 100 + i),
+      ...(i === 0 ? { metadata: flow } : {}),
     }))
     await store.append(`item-${round % 1000}`, items)
-    await store.append(`rare-${round % 10}`, [{ type: 'RareThingHappened', data: data(round) }])
+    await store.append(`rare-${round % 10}`, [
+      { type: 'RareThingHappened', data: data(round), metadata: flow },
+    ])
     if (round % Math.ceil(rounds / 10) === 0) progress(`  seeding ${count(round * 100)} / ${count(total)}`)
   }
   for (let from = 0; from < ledgerLength; from += 500)
@@ -58,6 +66,8 @@ async function seed(store: EventStore): Promise<void> {
     `  seeded ${count(await store.headPosition())} events in ${Math.round(performance.now() - started)} ms`,
   )
 }
+
+const flowId = (round: number) => `flow-${round}`
 
 async function getJson<T>(url: string): Promise<T> {
   const res = await fetch(url, { headers })
@@ -171,6 +181,45 @@ try {
       }
     },
   })
+  const flowRound = Math.floor((total - ledgerLength) / 200)
+  const correlation = flowId(flowRound)
+  progress(`looking up the flow ${correlation}, 20 times each`)
+  const rawFlow = new Database(database, { readonly: true })
+  const byCorrelation = rawFlow
+    .prepare(
+      'SELECT global_position, stream_id, stream_version, event_id, type, data, metadata, recorded_at ' +
+        "FROM acta_events WHERE json_extract(metadata, '$.correlationId') = ? ORDER BY global_position LIMIT 1000",
+    )
+    .raw(true)
+  const flowSizes = {
+    raw: (byCorrelation.all(correlation) as unknown[]).length,
+    store: (await store.readByCorrelation(correlation)).length,
+    api: (await getJson<{ events: unknown[] }>(`${url}/_acta/api/flows/${correlation}`)).events.length,
+  }
+  if (flowSizes.raw !== 2 || flowSizes.store !== 2 || flowSizes.api !== 2)
+    throw new Error(`the flow ${correlation} should have 2 events: ${JSON.stringify(flowSizes)}`)
+  const flows = await medians({
+    raw: async () => {
+      for (let i = 0; i < 20; i++)
+        for (const row of byCorrelation.all(correlation) as string[][]) {
+          JSON.parse(row[5]!)
+          JSON.parse(row[6]!)
+        }
+    },
+    store: async () => {
+      for (let i = 0; i < 20; i++) await store.readByCorrelation(correlation)
+    },
+    api: async () => {
+      for (let i = 0; i < 20; i++) await getJson(`${url}/_acta/api/flows/${correlation}`)
+    },
+    scan: async () => {
+      const found = []
+      for await (const event of store.readAll({ batchSize: 1000 }))
+        if (event.metadata.correlationId === correlation) found.push(event)
+      if (found.length !== 2) throw new Error(`the scan found ${found.length} events`)
+    },
+  })
+  rawFlow.close()
   progress(`live feed: ${liveCount} events at ${rate}/s`)
   const live = await liveLatency(store, url, token, rate, liveCount)
   const perSecond = (events: number, time: number) => count((events * 1000) / time)
@@ -217,6 +266,20 @@ try {
       [
         ['store.readStream', ms(stream.readStream! / 20), '1.00'],
         ['GET /_acta/api/streams/:id', ms(stream.api! / 20), ratio(stream.api! / stream.readStream!)],
+      ],
+    ),
+    `\none correlation's flow (2 events) among ${count(head)} (ratio: to the raw SELECT)\n`,
+    markdownTable(
+      ['reader', 'time per lookup', 'ratio'],
+      [
+        ['raw better-sqlite3 SELECT on the correlation index (JSON parsed)', ms(flows.raw! / 20), '1.00'],
+        ['store.readByCorrelation', ms(flows.store! / 20), ratio(flows.raw! / flows.store!)],
+        ['GET /_acta/api/flows/:id', ms(flows.api! / 20), ratio(flows.raw! / flows.api!)],
+        [
+          'scan of the whole log through store.readAll (the route before the index)',
+          ms(flows.scan!),
+          ratio(flows.raw! / 20 / flows.scan!),
+        ],
       ],
     ),
     `\nappend -> received, ${count(live.sent)} events at ${live.rate}/s\n`,
