@@ -192,7 +192,7 @@ try {
     )
     .raw(true)
   const flowSizes = {
-    raw: (byCorrelation.all(correlation) as unknown[]).length,
+    raw: byCorrelation.all(correlation).length,
     store: (await store.readByCorrelation(correlation)).length,
     api: (await getJson<{ events: unknown[] }>(`${url}/_acta/api/flows/${correlation}`)).events.length,
   }
