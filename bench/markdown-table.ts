@@ -15,9 +15,9 @@ export function markdownTable(header: readonly string[], rows: readonly (readonl
 /** Whole numbers with thousands separators: 12,345. */
 export const count = (value: number) => Math.round(value).toLocaleString('en-US')
 
-/** Milliseconds, two decimals below 10 ms, one above; a dash for no figure. */
+/** Milliseconds, three decimals below 0.1 ms, two below 10 ms, one above; a dash for no figure. */
 export const ms = (value: number) =>
-  Number.isFinite(value) ? `${value.toFixed(value < 10 ? 2 : 1)} ms` : '—'
+  Number.isFinite(value) ? `${value.toFixed(value < 0.1 ? 3 : value < 10 ? 2 : 1)} ms` : '—'
 
 /** A ratio with two decimals (three below 0.1); a dash for no figure. */
 export const ratio = (value: number) => (Number.isFinite(value) ? value.toFixed(value < 0.1 ? 3 : 2) : '—')
