@@ -91,18 +91,23 @@ async function pageLog(url: string, query: string): Promise<{ events: number; sc
   }
 }
 
+/** A prepared SELECT of acta_events rows as arrays (as the store reads them) `WHERE <condition>`. */
+function rawEvents(db: Database.Database, condition: string) {
+  return db
+    .prepare(
+      'SELECT global_position, stream_id, stream_version, event_id, type, data, metadata, recorded_at ' +
+        `FROM acta_events WHERE ${condition}`,
+    )
+    .raw(true)
+}
+
 /**
  * The floor: keyset pages of 500 straight from the events table, rows as arrays (as the store reads
  * them), data and metadata parsed; one connection and one prepared statement for every round.
  */
 function rawSelect(path: string): { read(): number; close(): void } {
   const db = new Database(path, { readonly: true })
-  const select = db
-    .prepare(
-      'SELECT global_position, stream_id, stream_version, event_id, type, data, metadata, recorded_at ' +
-        'FROM acta_events WHERE global_position > ? ORDER BY global_position LIMIT 500',
-    )
-    .raw(true)
+  const select = rawEvents(db, 'global_position > ? ORDER BY global_position LIMIT 500')
   return {
     read() {
       let after = 0
@@ -185,12 +190,10 @@ try {
   const correlation = flowId(flowRound)
   progress(`looking up the flow ${correlation}, 20 times each`)
   const rawFlow = new Database(database, { readonly: true })
-  const byCorrelation = rawFlow
-    .prepare(
-      'SELECT global_position, stream_id, stream_version, event_id, type, data, metadata, recorded_at ' +
-        "FROM acta_events WHERE json_extract(metadata, '$.correlationId') = ? ORDER BY global_position LIMIT 1000",
-    )
-    .raw(true)
+  const byCorrelation = rawEvents(
+    rawFlow,
+    "json_extract(metadata, '$.correlationId') = ? ORDER BY global_position LIMIT 1000",
+  )
   const flowSizes = {
     raw: byCorrelation.all(correlation).length,
     store: (await store.readByCorrelation(correlation)).length,
