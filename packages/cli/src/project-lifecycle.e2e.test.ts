@@ -189,8 +189,9 @@ describe('the acta command, from a new project to a stopped one', () => {
     dev.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
     const exited = new Promise<number | null>((resolve) => dev.once('exit', (code) => resolve(code)))
     try {
-      await expect.poll(() => output, { timeout: 60_000, interval: 200 }).toContain('gateway ready on')
-      expect(output).toContain('dashboard on')
+      // the supervisor says these two in this order; they may reach the pipe in separate chunks
+      await expect.poll(() => output, { timeout: 60_000, interval: 200 }).toContain('dashboard on')
+      expect(output).toContain('gateway ready on')
       // eslint-disable-next-line no-control-regex
       expect(output).toMatch(/\u001b\[[0-9;]*m[^\n]*hello#1/)
       expect((await fetch(`${gateway}/hello/world`)).status).toBe(200)
