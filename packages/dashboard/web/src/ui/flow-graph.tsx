@@ -121,7 +121,8 @@ export function FlowGraph(props: { flow: MessageFlow }) {
                   {clip(title, 28)}
                 </text>
                 <text x={nodeWidth / 2} y={36} text-anchor="middle" class="node-subtitle">
-                  {clip(subtitle, 32)}
+                  {/* an event's pill has round ends: less room, and the end (the version) matters */}
+                  {command ? clip(subtitle, 32) : clipMiddle(subtitle, 26)}
                 </text>
                 <title>{`${command ? 'Command' : 'Event'} ${title} — ${subtitle}`}</title>
               </g>
@@ -146,3 +147,10 @@ export function FlowGraph(props: { flow: MessageFlow }) {
 }
 
 const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text)
+
+/** `todo-0195f3…c0a13 v2`: the start and the end kept. */
+function clipMiddle(text: string, max: number): string {
+  if (text.length <= max) return text
+  const head = Math.ceil((max - 1) / 2)
+  return `${text.slice(0, head)}…${text.slice(text.length - (max - 1 - head))}`
+}
