@@ -73,6 +73,7 @@ export type {
   ConsumeOptions,
   Consumer,
   DeadLetter,
+  QueueStatus,
   IncomingMessage,
   MessageHandler,
   MessageHeaders,

@@ -277,6 +277,19 @@ export function memoryTransport(): Transport {
       )
     },
 
+    async queues() {
+      open()
+      return [...queues.values()]
+        .filter((q) => !q.name.startsWith('broadcast.'))
+        .map((q) => ({
+          queue: q.name,
+          ready: q.ready.length,
+          consumers: q.consumers.filter((c) => !c.closed).length,
+          parked: q.deadLetters.length,
+        }))
+        .sort((a, b) => (a.queue < b.queue ? -1 : a.queue > b.queue ? 1 : 0))
+    },
+
     async listDeadLetters(name?: string) {
       const all =
         name === undefined ? [...queues.values()] : [queues.get(name)].filter((q) => q !== undefined)

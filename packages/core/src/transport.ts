@@ -71,6 +71,26 @@ export interface Consumer {
   close(): Promise<void>
 }
 
+/**
+ * A durable queue as the transport sees it now: a command queue (`send`/`consume`), a group's or a
+ * named subscriber's queue (`group.<group>`, `subscriber.<id>`), a service's requests
+ * (`rpc.<service>`). An anonymous broadcast subscriber's queue lives only while it is connected
+ * and is not listed.
+ */
+export interface QueueStatus {
+  /** The name `DeadLetter.queue` also uses. */
+  readonly queue: string
+  /**
+   * Messages waiting for a consumer. Those being handled are not counted, nor, on RabbitMQ and in
+   * memory, a message waiting out its retry backoff (the local transport counts those).
+   */
+  readonly ready: number
+  /** Consumers attached now, in every process. */
+  readonly consumers: number
+  /** Messages parked after their last attempt (see `listDeadLetters`). */
+  readonly parked: number
+}
+
 /** A message parked after `maxAttempts` failed deliveries. */
 export interface DeadLetter {
   readonly id: string
@@ -113,6 +133,8 @@ export interface Transport {
   request(service: string, message: OutgoingMessage, options?: RequestOptions): Promise<IncomingMessage>
   /** Serves requests addressed to `service`. */
   respond(service: string, handler: RequestHandler, options?: ConsumeOptions): Promise<Consumer>
+  /** Every durable queue with its depth, its consumers and its parked messages, by name. */
+  queues(): Promise<QueueStatus[]>
   /** Parked messages of a queue or group (all when omitted), oldest first. */
   listDeadLetters(queue?: string): Promise<DeadLetter[]>
   /** Puts parked messages back on their queue with a fresh attempt count; returns how many. */

@@ -218,6 +218,81 @@ export function transportSuite(name: string, options: TransportSuiteOptions): vo
       expect(await t().replayDeadLetters(['no-such-id'])).toBe(0)
     })
 
+    test('lists its queues with what waits, who consumes and what is parked, seen from another connection', async () => {
+      const queue = unique('depth')
+      const other = await connect()
+      const statusOf = async (name: string) => (await other.queues()).find((q) => q.queue === name)
+      // Given three commands sent before anyone consumes them
+      for (const type of ['Poison', 'Block', 'Wait']) await t().send(queue, { type, data: {} })
+      await eventually(
+        async () =>
+          JSON.stringify(await statusOf(queue)) ===
+          JSON.stringify({ queue, ready: 3, consumers: 0, parked: 0 }),
+        10_000,
+        'three commands waiting',
+      )
+      // When one consumer (one at a time) parks the first and holds the second
+      let release = () => {}
+      const held = new Promise<void>((resolve) => (release = resolve))
+      let done = 0
+      const consumer = await t().consume(
+        queue,
+        async (m) => {
+          if (m.type === 'Poison') throw new Error('poison')
+          if (m.type === 'Block') await held
+          done++
+        },
+        { concurrency: 1, maxAttempts: 1 },
+      )
+      // Then one waits, one is being handled (not counted), one is parked, one consumer is attached
+      await eventually(
+        async () =>
+          JSON.stringify(await statusOf(queue)) ===
+          JSON.stringify({ queue, ready: 1, consumers: 1, parked: 1 }),
+        10_000,
+        'one waiting, one parked, one consumer',
+      )
+      // And once it is released and closed, nothing waits and nobody consumes
+      release()
+      await eventually(() => done === 2, 10_000, 'the held commands handled')
+      await consumer.close()
+      await eventually(
+        async () =>
+          JSON.stringify(await statusOf(queue)) ===
+          JSON.stringify({ queue, ready: 0, consumers: 0, parked: 1 }),
+        10_000,
+        'a drained queue without consumers',
+      )
+    })
+
+    test('lists a group’s queue and a named subscriber’s, not an anonymous broadcast subscriber’s', async () => {
+      const topic = `${unique('listed')}.Happened`
+      const group = unique('readers')
+      const subscriberId = unique('replica')
+      const broadcast: unknown[] = []
+      await (await t().subscribe([topic], () => undefined, { group })).close()
+      await (await t().subscribe([topic], () => undefined, { subscriberId })).close()
+      const anonymous = await t().subscribe([topic], (m) => void broadcast.push(m.data))
+      for (let i = 0; i < 2; i++) await t().publish(topic, { type: 'Happened', data: { i } })
+      await eventually(() => broadcast.length === 2, 10_000, 'the broadcast subscriber’s events')
+      const names = [`group.${group}`, `subscriber.${subscriberId}`]
+      let listed: unknown[] = []
+      await eventually(
+        async () => {
+          const all = await t().queues()
+          listed = all.filter((q) => names.includes(q.queue) || q.queue.startsWith('broadcast.'))
+          return listed.length === 2 && all.every((q) => !q.queue.startsWith('broadcast.'))
+        },
+        10_000,
+        'the two durable subscription queues',
+      )
+      expect(listed).toEqual([
+        { queue: `group.${group}`, ready: 2, consumers: 0, parked: 0 },
+        { queue: `subscriber.${subscriberId}`, ready: 2, consumers: 0, parked: 0 },
+      ])
+      await anonymous.close()
+    })
+
     test('never runs more handlers at once than the concurrency limit', async () => {
       const queue = unique('limited')
       let inFlight = 0
