@@ -7,6 +7,7 @@ import { registerDlqCommands } from './commands/dlq.js'
 import { registerEventCommands } from './commands/events.js'
 import { registerNewCommand } from './commands/new.js'
 import { registerProjectionsCommands } from './commands/projections.js'
+import { registerQueuesCommands } from './commands/queues.js'
 import { registerScaffoldCommands } from './commands/scaffold.js'
 import { registerStreamCommands } from './commands/streams.js'
 import { CliError, exitCodes, printError } from './output.js'
@@ -25,6 +26,7 @@ export function actaProgram(): Command {
   registerProjectionsCommands(program) // acta projections list|status|stop|start|reset|rebuild|parked
   registerConsumersCommands(program) // acta consumers list
   registerDlqCommands(program) // acta dlq list|replay
+  registerQueuesCommands(program) // acta queues list
   return program
 }
 
