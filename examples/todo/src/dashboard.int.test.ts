@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import {
   checkConsumers,
+  checkQueues,
   checkDeadLetters,
   checkOverview,
   openDashboard,
@@ -99,6 +100,8 @@ describe.skipIf(!browserGate.available)('the dashboard of the todo fleet in a br
       correlationWithHop: correlationId,
       sender: 'process-manager:todo_deadlines',
       deadLetterType: 'send-mail',
+      queue: 'commands.send-mail',
+      queueParked: true,
       services: true,
       artifacts,
       produce: async () => {
@@ -149,6 +152,8 @@ describe.skipIf(!browserGate.available)('the dashboard of the todo fleet in a br
     expect(consumers.map((consumer) => consumer.name)).toEqual([])
     await openDashboard(page, fleet.url, token)
     await checkConsumers(page, fleet.url, token, expectations)
+    // and the queues section shows the mailer's queue, with the mail parked while SMTP was down
+    await checkQueues(page, fleet.url, token, expectations)
   })
 
   it('shows the mail parked while SMTP was down, and replays it once SMTP is back', async () => {

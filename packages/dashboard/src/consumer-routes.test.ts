@@ -119,4 +119,43 @@ describe('consumers through the admin API', () => {
       expect(await res.text()).not.toContain('outbox-relay')
     }
   })
+
+  it('lists the transport queues with what waits, their consumers and their parked messages', async () => {
+    // Given a command queue with two waiting commands and a parked one, and a group without members
+    const { running, transport } = await start()
+    stops.push(() => running.stop())
+    const parking = await transport.consume(
+      'todo-write',
+      () => {
+        throw new Error('refused')
+      },
+      { maxAttempts: 1 },
+    )
+    await transport.send('todo-write', { type: 'post-todo', data: {} })
+    await until(
+      () => transport.listDeadLetters('todo-write'),
+      (letters) => letters.length === 1,
+    )
+    await parking.close()
+    await (await transport.subscribe(['todo.*'], () => undefined, { group: 'mailer' })).close()
+    await transport.send('todo-write', { type: 'post-todo', data: {} })
+    await transport.send('todo-write', { type: 'post-todo', data: {} })
+    await transport.publish('todo.TodoWasPosted', { type: 'TodoWasPosted', data: {} })
+
+    // When the queues are listed, with the token and without
+    const res = await fetch(`${running.url}/_acta/api/queues`, { headers: auth })
+    const refused = await fetch(`${running.url}/_acta/api/queues`)
+
+    // Then each queue shows its depth, consumers and parked messages; without the token, a 401
+    expect(res.status).toBe(200)
+    expect(res.headers.get('cache-control')).toBe('no-store')
+    expect(await res.json()).toEqual({
+      queues: [
+        { queue: 'group.mailer', ready: 1, consumers: 0, parked: 0 },
+        { queue: 'todo-write', ready: 2, consumers: 0, parked: 1 },
+      ],
+    })
+    expect(refused.status).toBe(401)
+    expect(await refused.text()).not.toContain('todo-write')
+  })
 })

@@ -18,7 +18,9 @@ export interface ConsumerJson {
 /**
  * `GET <prefix>/consumers`: the checkpointed readers of the log that are not projections (outbox
  * relays, `s.log` subscriptions with a checkpoint), from the service's CheckpointStore and
- * LeaseStore, so every instance sharing the database answers the same.
+ * LeaseStore, so every instance sharing the database answers the same. `GET <prefix>/queues`: the
+ * transport's durable queues (commands, groups, named subscribers, requests) with what waits in
+ * them, their consumers in every process and their parked messages.
  */
 export function consumerRoutes<R extends object>(
   r: RouteBuilder<R>,
@@ -33,6 +35,11 @@ export function consumerRoutes<R extends object>(
         { consumers: consumers.map(consumerJson) },
         { headers: { 'cache-control': 'no-store' } },
       )
+    }),
+    r.get(`${prefix}/queues`, async (ctx, request) => {
+      requireToken(token, request.headers)
+      const queues = await ctx.transport.queues()
+      return response({ queues }, { headers: { 'cache-control': 'no-store' } })
     }),
   ]
 }

@@ -22,6 +22,9 @@ export interface DashboardExpectations {
    */
   consumer?: string
   consumerHeld?: boolean
+  /** A durable queue of the transport (a command queue, a group); with `queueParked`, it holds a parked message. */
+  queue?: string
+  queueParked?: boolean
   /** A process manager with at least one active instance that has a pending timeout. */
   processManager?: string
   /** A correlation whose flow has a process-manager hop, and that hop's sender. */
@@ -311,6 +314,40 @@ export async function checkConsumers(
   await expectations.produce()
   await expect.poll(() => count(1), { timeout }).toBeGreaterThan(head)
   if (expectations.consumerHeld) await expect.poll(() => count(0), { timeout }).toBeGreaterThan(head)
+}
+
+/**
+ * The queues section of the projections view: a labelled table of the transport's durable queues
+ * with what waits, their consumers and their parked messages; a parked count links to the dead
+ * letters.
+ */
+export async function checkQueues(
+  page: Page,
+  _baseUrl: string,
+  _token: string,
+  expectations: DashboardExpectations,
+) {
+  await go(page, '#/projections')
+  const section = page.getByRole('region', { name: 'Queues' })
+  await section.waitFor({ timeout })
+  if (!expectations.queue) return
+  const table = section.getByRole('table', { name: 'Queues' })
+  const row = table.locator(`tr[data-queue="${expectations.queue}"]`)
+  await row.waitFor({ timeout })
+  expect(await table.locator('thead th').allTextContents()).toEqual([
+    'Queue',
+    'Waiting',
+    'Consumers',
+    'Parked',
+  ])
+  expect(await row.getByRole('rowheader').textContent()).toBe(expectations.queue)
+  expect(await row.getByTestId('waiting').textContent()).toMatch(/^\d[\d,]*$/)
+  await shot(page, expectations, 'queues')
+  if (!expectations.queueParked) return
+  const parked = row.getByTestId('parked').getByRole('link')
+  expect(Number(await parked.textContent())).toBeGreaterThan(0)
+  await parked.click()
+  await page.getByRole('heading', { level: 1, name: 'Dead letters' }).waitFor({ timeout })
 }
 
 /** A dead letter inspected, then replayed from the UI. */

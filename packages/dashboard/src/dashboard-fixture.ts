@@ -78,11 +78,14 @@ export interface DashboardFixture {
     deadLetterType: string
     /** The outbox relay the fixture runs (a consumer with a holder). */
     consumer: string
+    /** The queue of the first dead letter, which holds it parked. */
+    queue: string
+    queueParked: boolean
   }
   store: EventStore
   readSide: ReadSide
-  /** Makes one more dead letter (a mail a failing consumer gave up on). */
-  addDeadLetter(): Promise<void>
+  /** Makes one more dead letter (a mail a failing consumer gave up on) on a new queue; returns the queue. */
+  addDeadLetter(): Promise<string>
   stop(): Promise<void>
 }
 
@@ -230,8 +233,9 @@ export async function startDashboardFixture(
       await new Promise((resolve) => setTimeout(resolve, 25))
     }
     await consumer.close()
+    return queue
   }
-  await addDeadLetter()
+  const parkedQueue = await addDeadLetter()
   const head = await store.headPosition()
   for (const name of ['todo_list', 'sensor_counts', 'todo_deadlines'])
     await readSide.waitFor(name, head, 30_000)
@@ -254,6 +258,8 @@ export async function startDashboardFixture(
       sender: 'process-manager:todo_deadlines',
       deadLetterType: 'send-reminder-mail',
       consumer: 'outbox-relay',
+      queue: parkedQueue,
+      queueParked: true,
     },
     store,
     readSide,

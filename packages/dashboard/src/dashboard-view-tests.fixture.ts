@@ -2,6 +2,7 @@ import type { Page } from 'playwright-core'
 import { it } from 'vitest'
 import {
   checkConsumers,
+  checkQueues,
   checkDeadLetters,
   checkFlow,
   checkKeyboardNavigation,
@@ -63,9 +64,9 @@ const views: readonly { view: DashboardView; name: string; open: boolean; checks
   },
   {
     view: 'consumers',
-    name: 'lists the consumers of the log with their lag and holder',
+    name: 'lists the consumers of the log with their lag and holder, and the transport’s queues',
     open: true,
-    checks: [checkConsumers],
+    checks: [checkConsumers, checkQueues],
   },
   {
     view: 'flow',

@@ -1,6 +1,7 @@
-import type { ConsumerStatus as ServerConsumerStatus } from '@acta/core'
+import type { ConsumerStatus as ServerConsumerStatus, QueueStatus } from '@acta/core'
 import { useRef } from 'preact/hooks'
 import { useData, useNow } from '../hooks.js'
+import { href } from '../router.js'
 import { Feedback } from '../ui/feedback.js'
 import type { Json } from '../types.js'
 import { formatAgo, formatCount, formatTime } from '../ui/format.js'
@@ -68,6 +69,67 @@ export function ConsumersSection() {
                     </span>
                   ) : (
                     <span class="muted">none</span>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  )
+}
+
+/**
+ * The transport's durable queues: commands, groups, named subscribers and requests, with what
+ * waits in them, their consumers in every process and their parked messages. A queue where
+ * messages wait and nobody consumes is flagged: nothing will take them until a consumer starts.
+ */
+export function QueuesSection() {
+  const status = useData((a) => a.get<{ queues: QueueStatus[] }>('queues'), 'queues', 2000)
+  const queues = status.data?.queues ?? []
+  return (
+    <section aria-labelledby="queues-heading">
+      <h2 id="queues-heading">Queues</h2>
+      <p class="muted small">
+        The message bus: command queues, subscription groups, named subscribers and request queues. Waiting
+        counts what no consumer holds yet; parked, what consumers gave up on.
+      </p>
+      <Feedback loading={status.loading} error={status.error} what="queues" />
+      {status.data && queues.length === 0 && <p class="muted">The transport has no durable queue yet.</p>}
+      {queues.length > 0 && (
+        <table class="queues" aria-labelledby="queues-heading">
+          <thead>
+            <tr>
+              <th scope="col">Queue</th>
+              <th scope="col">Waiting</th>
+              <th scope="col">Consumers</th>
+              <th scope="col">Parked</th>
+            </tr>
+          </thead>
+          <tbody>
+            {queues.map((q) => (
+              <tr key={q.queue} data-queue={q.queue}>
+                <th scope="row">{q.queue}</th>
+                <td class="num" data-testid="waiting">
+                  {formatCount(q.ready)}
+                </td>
+                <td class="num" data-testid="queue-consumers">
+                  {q.consumers === 0 && q.ready > 0 ? (
+                    <span class="state state-offline" title="messages wait and no consumer takes them">
+                      0 (none to take them)
+                    </span>
+                  ) : (
+                    formatCount(q.consumers)
+                  )}
+                </td>
+                <td class="num" data-testid="parked">
+                  {q.parked > 0 ? (
+                    <a href={href(['dead-letters'])} class="state state-faulted">
+                      {formatCount(q.parked)}
+                    </a>
+                  ) : (
+                    '0'
                   )}
                 </td>
               </tr>

@@ -7,7 +7,7 @@ import { ConfirmButton } from '../ui/confirm-button.js'
 import { Feedback } from '../ui/feedback.js'
 import { formatCount, formatDuration, formatRate, formatTime } from '../ui/format.js'
 import { RebuildProgressBar } from '../ui/rebuild-progress.js'
-import { ConsumersSection } from './consumers.js'
+import { ConsumersSection, QueuesSection } from './consumers.js'
 import { ParkedEvents, ProcessInstancesTable } from './process-instances.js'
 
 /** Projections and process managers (state, position, lag, controls, rebuilds, instances), then the other consumers. */
@@ -178,6 +178,7 @@ export function ProjectionsView() {
         </table>
       )}
       <ConsumersSection />
+      <QueuesSection />
     </>
   )
 }
