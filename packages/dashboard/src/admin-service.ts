@@ -4,6 +4,7 @@ import {
   defineService,
   HttpProblem,
   openReadStores,
+  queueMetrics,
   response,
   type ReadStores,
   type ServiceDefinition,
@@ -104,6 +105,8 @@ export function adminService(options: AdminServiceOptions): ServiceDefinition<Ad
     async setup(ctx) {
       if (appPrefix) await serveableApp(ctx.logger)
       const readStores = options.readStores ?? (await openReadStores(ctx.config.databaseUrl))
+      // the bus's queues on this service's /metrics: one place for the whole deployment
+      queueMetrics(ctx.metrics, ctx.transport)
       const readSide = readSideAdmin({
         store: ctx.store,
         documents: readStores.documents,

@@ -157,5 +157,9 @@ describe('consumers through the admin API', () => {
     })
     expect(refused.status).toBe(401)
     expect(await refused.text()).not.toContain('todo-write')
+    // and the admin service's /metrics has the same, for alerting on a queue that grows
+    const metrics = await (await fetch(`${running.url}/metrics`)).text()
+    expect(metrics).toContain('acta_queue_ready_messages{queue="todo-write",service="acta-admin"} 2')
+    expect(metrics).toContain('acta_queue_parked_messages{queue="todo-write",service="acta-admin"} 1')
   })
 })

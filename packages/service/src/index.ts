@@ -41,6 +41,7 @@ export type {
 export { HttpProblem, isHttpProblem, statusByCode } from './problem.js'
 export type { InputIssue, ProblemDetails } from './problem.js'
 export type { Readiness } from './readiness.js'
+export { queueMetrics } from './queue-metrics.js'
 export { readSideMetrics } from './read-side-metrics.js'
 export { openReadStores } from './read-stores.js'
 export type { ReadStores } from './read-stores.js'
