@@ -128,6 +128,8 @@ describe('sqliteTransport across processes', () => {
     // the child renews its lease while its handler runs: nothing is redelivered meanwhile
     await new Promise((resolve) => setTimeout(resolve, visibilityTimeoutMs * 2))
     expect(handled).toEqual([])
+    const work = async () => (await here.queues()).find((q) => q.queue === 'work')
+    expect(await work()).toEqual({ queue: 'work', ready: 0, consumers: 2, parked: 0 })
 
     const killedAt = Date.now()
     child.process.kill('SIGKILL')
@@ -141,6 +143,7 @@ describe('sqliteTransport across processes', () => {
       const broadcastBindings = () =>
         db.prepare("SELECT count(*) FROM acta_transport_bindings WHERE pattern = 'hang.#'").pluck().get()
       await eventually(() => broadcastBindings() === 0, 10_000, 'the dead child’s broadcast queue reaped')
+      expect((await work())?.consumers).toBe(1)
       await eventually(
         () => db.prepare('SELECT count(*) FROM acta_transport_messages').pluck().get() === 0,
         5_000,

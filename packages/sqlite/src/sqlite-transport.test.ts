@@ -7,6 +7,7 @@ import type { IncomingMessage, Transport } from '@acta/core'
 import { eventually, expectActaError, sleep, transportSuite } from '@acta/testing'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { sqliteEventStore } from './sqlite-event-store.js'
+import { migrate } from './schema.js'
 import { sqliteTransport } from './sqlite-transport.js'
 import type { SqliteTransportOptions } from './sqlite-transport.js'
 import { transportMigrations } from './transport-schema.js'
@@ -164,6 +165,100 @@ describe('sqliteTransport', () => {
     await eventually(() => handled.length === 1)
     await sleep(100)
     expect(handled).toEqual([1])
+  })
+
+  it('lists a retry waiting out its backoff as ready, not an expired request nor a reply queue, and keeps a drained queue', async () => {
+    const transport = open()
+    const statusOf = async (name: string) => (await transport.queues()).find((q) => q.queue === name)
+    await transport.consume(
+      'backing-off',
+      () => {
+        throw new Error('not now')
+      },
+      { maxAttempts: 2, retryDelayMs: 60_000 },
+    )
+    await transport.send('backing-off', { type: 'B', data: {} })
+    await eventually(
+      () => count('SELECT count(*) FROM acta_transport_messages WHERE last_error IS NOT NULL') === 1,
+      5_000,
+      'the first failure',
+    )
+    expect(await statusOf('backing-off')).toEqual({ queue: 'backing-off', ready: 1, consumers: 1, parked: 0 })
+
+    await expectActaError(transport.request('absent', { type: 'Q', data: {} }, { timeoutMs: 30 }), 'TIMEOUT')
+    expect(count("SELECT count(*) FROM acta_transport_messages WHERE queue = 'rpc.absent'")).toBe(1)
+    expect(await statusOf('rpc.absent')).toEqual({ queue: 'rpc.absent', ready: 0, consumers: 0, parked: 0 })
+
+    const drained = await transport.consume('drained', () => undefined)
+    await transport.send('drained', { type: 'D', data: {} })
+    await eventually(async () => (await statusOf('drained'))?.ready === 0, 5_000, 'the message handled')
+    await drained.close()
+    const listed = (await transport.queues()).map((q) => q.queue)
+    expect(listed).toEqual(['backing-off', 'drained', 'rpc.absent'])
+    expect(await statusOf('drained')).toEqual({ queue: 'drained', ready: 0, consumers: 0, parked: 0 })
+  })
+
+  it('stops counting the consumers of a transport presumed dead', async () => {
+    // its housekeeping would beat its heartbeat again only in 20 s: dead, as far as the others know
+    const doomed = open({ visibilityTimeoutMs: 60_000 })
+    const survivor = open({ visibilityTimeoutMs: 200 })
+    await doomed.consume('orphaned', () => undefined)
+    await doomed.consume('doomed-only', () => undefined)
+    await survivor.consume('orphaned', () => undefined)
+    const consumersOf = async (queue: string) =>
+      (await survivor.queues()).find((q) => q.queue === queue)?.consumers
+    expect([await consumersOf('orphaned'), await consumersOf('doomed-only')]).toEqual([2, 1])
+    db.exec(`UPDATE acta_transport_instances SET heartbeat_at = 0 WHERE id =
+               (SELECT instance FROM acta_transport_consumers WHERE queue = 'doomed-only')`)
+    await eventually(
+      async () => (await consumersOf('orphaned')) === 1,
+      5_000,
+      'the dead transport’s consumers gone',
+    )
+    expect(await consumersOf('doomed-only')).toBe(0)
+    expect(
+      count("SELECT count(*) FROM acta_transport_consumers WHERE queue IN ('orphaned', 'doomed-only')"),
+    ).toBe(1)
+  })
+
+  it('migrates a file of transport schema 1 to 2, listing the queues it already had', async () => {
+    const old = join(dir, 'old.db')
+    const file = new Database(old)
+    migrate(file, {
+      table: 'acta_transport_migrations',
+      migrations: transportMigrations.filter((m) => m.version === 1),
+      what: 'transport schema',
+    })
+    file.exec(`INSERT INTO acta_transport_messages (queue, available_at, type, headers, data, source, enqueued_at)
+               VALUES ('orders', 0, 'T', '{}', 'null', 'orders', 0);
+               INSERT INTO acta_transport_bindings VALUES ('shop.*', 'group.shop');
+               INSERT INTO acta_transport_instances VALUES ('old', 1, 0, ${Date.now()});
+               INSERT INTO acta_transport_owned_queues VALUES ('broadcast.old', 'old');
+               INSERT INTO acta_transport_bindings VALUES ('shop.*', 'broadcast.old');`)
+    file.close()
+    const transport = sqliteTransport({ path: old })
+    transports.push(transport)
+    const migrated = new Database(old, { readonly: true })
+    expect(migrated.prepare('SELECT version FROM acta_transport_migrations').pluck().all()).toEqual([1, 2])
+    expect(migrated.prepare('SELECT queue FROM acta_transport_queues ORDER BY queue').pluck().all()).toEqual([
+      'group.shop',
+      'orders',
+    ])
+    migrated.close()
+    const handled: unknown[] = []
+    const consumer = await transport.consume('orders', (m) => void handled.push(m.type))
+    await eventually(() => handled.length === 1)
+    await consumer.close()
+    await eventually(
+      async () =>
+        JSON.stringify(await transport.queues()) ===
+        JSON.stringify([
+          { queue: 'group.shop', ready: 0, consumers: 0, parked: 0 },
+          { queue: 'orders', ready: 0, consumers: 0, parked: 0 },
+        ]),
+      5_000,
+      'the drained queue still listed',
+    )
   })
 
   it('shares a file with the event store, each recording its own migrations', async () => {

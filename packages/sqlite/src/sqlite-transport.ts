@@ -28,6 +28,7 @@ import type { DeadLetterRow } from './transport-queue.js'
 import { routing } from './transport-routing.js'
 import { messageRow, responder, rpcClient } from './transport-rpc.js'
 import { migrateTransport } from './transport-schema.js'
+import { queueStatusTable } from './transport-status.js'
 
 export interface SqliteTransportOptions {
   /**
@@ -91,12 +92,17 @@ export function sqliteTransport(options: SqliteTransportOptions = {}): Transport
   const owner = uuidv7()
   const tables = queueTables(db)
   const routes = routing(db)
+  const statuses = queueStatusTable(db)
   const write = immediateTransactions(db)
   const signal = new CrossProcessSignal(db, pollIntervalMs)
   const dispatcher = new Dispatcher({ tables, signal, write, owner, visibilityTimeoutMs, onError })
   /** Queues that live as long as this transport, with their topic patterns. */
   const owned = new Map<string, readonly string[]>()
   const consumers = new Set<Consumer>()
+  /** This transport's consumers by id, with their queue, as recorded in `acta_transport_consumers`. */
+  const attached = new Map<string, string>()
+  /** Durable queues this transport has recorded in `acta_transport_queues` (whose rows stay). */
+  const recorded = new Set<string>()
   let pendingWrites: PendingWrite[] = []
   let closed = false
   let closing: Promise<void> | undefined
@@ -128,17 +134,53 @@ export function sqliteTransport(options: SqliteTransportOptions = {}): Transport
       if (pendingWrites.push({ run, resolve, reject }) === 1) queueMicrotask(flushWrites)
     })
 
+  /** Runs `run` in the next write batch and records `queue` as a durable queue there, once per transport. */
+  const enqueueRecorded = async (queue: string, run: PendingWrite['run']): Promise<void> => {
+    const fresh = !recorded.has(queue)
+    await enqueueWrite((now) => {
+      if (fresh) statuses.record(queue)
+      return run(now)
+    })
+    recorded.add(queue)
+  }
+
   const dropOwned = (queue: string): void => {
     owned.delete(queue)
     if (db.open) write(() => routes.drop(queue))
   }
 
-  const startConsumer = (
+  /** Forgets a closed consumer's row; one left behind goes when this transport closes or is reaped. */
+  const detach = (id: string): void => {
+    attached.delete(id)
+    if (!db.open) return
+    try {
+      write(() => routes.detach(owner, id))
+    } catch (error) {
+      onError(error)
+    }
+  }
+
+  /**
+   * Records the consumer (under this transport's heartbeat, so that other processes count it until
+   * it closes or this transport dies), with `setup` in the same transaction, then starts it.
+   */
+  const startConsumer = async (
     queue: string,
     handle: Handle,
     consumeOptions: Required<ConsumeOptions>,
-    onClose?: () => void,
-  ): Consumer => {
+    setup: { durable: boolean; run?: (now: number) => void; onClose?: (() => void) | undefined },
+  ): Promise<Consumer> => {
+    const id = uuidv7()
+    const record = (now: number): string[] => {
+      setup.run?.(now)
+      routes.register(owner, now)
+      routes.attach(owner, id, queue)
+      return []
+    }
+    await (setup.durable ? enqueueRecorded(queue, record) : enqueueWrite(record))
+    // closed meanwhile: close() committed the record above before releasing this transport's rows
+    assertOpen()
+    attached.set(id, queue)
     const worker = dispatcher.add(queue, handle, consumeOptions)
     let stopping: Promise<void> | undefined
     const consumer: Consumer = {
@@ -146,7 +188,8 @@ export function sqliteTransport(options: SqliteTransportOptions = {}): Transport
         (stopping ??= (async () => {
           await dispatcher.remove(worker)
           consumers.delete(consumer)
-          onClose?.()
+          detach(id)
+          setup.onClose?.()
         })()),
     }
     consumers.add(consumer)
@@ -155,18 +198,19 @@ export function sqliteTransport(options: SqliteTransportOptions = {}): Transport
 
   const rpc = rpcClient({
     enqueue: (row) =>
-      enqueueWrite((now) => {
+      enqueueRecorded(row.queue, (now) => {
         tables.insert(row, now)
         return [row.queue]
       }),
     async openReplyQueue(handle) {
       const queue = `reply.${owner}`
-      await enqueueWrite((now) => {
-        routes.own(queue, owner, now)
-        return []
-      })
+      await startConsumer(
+        queue,
+        handle,
+        { concurrency: 100, maxAttempts: 1, retryDelayMs: 0 },
+        { durable: false, run: (now) => routes.own(queue, owner, now) },
+      )
       owned.set(queue, [])
-      startConsumer(queue, handle, { concurrency: 100, maxAttempts: 1, retryDelayMs: 0 })
       return queue
     },
   })
@@ -178,6 +222,7 @@ export function sqliteTransport(options: SqliteTransportOptions = {}): Transport
     write,
     owner,
     owned,
+    attached,
     visibilityTimeoutMs,
     onError,
   })
@@ -187,7 +232,7 @@ export function sqliteTransport(options: SqliteTransportOptions = {}): Transport
       assertOpen()
       assertName(queue, 'queue')
       const row = messageRow(prepareOutgoing(message), queue, queue)
-      return enqueueWrite((now) => {
+      return enqueueRecorded(queue, (now) => {
         tables.insert(row, now)
         return [queue]
       })
@@ -197,7 +242,9 @@ export function sqliteTransport(options: SqliteTransportOptions = {}): Transport
       assertOpen()
       assertName(queue, 'queue')
       const normalized = normalizeConsumeOptions(consumeOptions)
-      return startConsumer(queue, async ({ message }) => void (await handler(message)), normalized)
+      return startConsumer(queue, async ({ message }) => void (await handler(message)), normalized, {
+        durable: true,
+      })
     },
 
     async publish(topic: string, message: OutgoingMessage) {
@@ -224,18 +271,21 @@ export function sqliteTransport(options: SqliteTransportOptions = {}): Transport
       const normalized = normalizeConsumeOptions(subscribeOptions)
       const queue = groupQueue(subscribeOptions)
       const transient = subscribeOptions.group === undefined && subscribeOptions.subscriberId === undefined
-      await enqueueWrite((now) => {
-        if (transient) routes.own(queue, owner, now)
-        for (const pattern of patterns) routes.bind(pattern, queue)
-        return []
-      })
-      if (transient) owned.set(queue, patterns)
-      return startConsumer(
+      const consumer = await startConsumer(
         queue,
         async ({ message }) => void (await handler(message)),
         normalized,
-        transient ? () => dropOwned(queue) : undefined,
+        {
+          durable: !transient,
+          run(now) {
+            if (transient) routes.own(queue, owner, now)
+            for (const pattern of patterns) routes.bind(pattern, queue)
+          },
+          onClose: transient ? () => dropOwned(queue) : undefined,
+        },
       )
+      if (transient) owned.set(queue, patterns)
+      return consumer
     },
 
     async request(service, message, requestOptions) {
@@ -248,7 +298,12 @@ export function sqliteTransport(options: SqliteTransportOptions = {}): Transport
       assertOpen()
       assertName(service, 'service')
       const normalized = normalizeConsumeOptions({ maxAttempts: 1, ...consumeOptions })
-      return startConsumer(rpcQueue(service), responder(service, handler), normalized)
+      return startConsumer(rpcQueue(service), responder(service, handler), normalized, { durable: true })
+    },
+
+    async queues() {
+      assertOpen()
+      return statuses.list(Date.now())
     },
 
     async listDeadLetters(queue?: string) {

@@ -2,24 +2,29 @@ import type { Database } from 'better-sqlite3'
 import { topicMatcher } from '@acta/core'
 
 /**
- * Topic bindings, and the queues that live only as long as the transport that owns them.
- * Everything but `route`'s cache runs inside the caller's transaction.
+ * Topic bindings, and what lives only as long as the transport it belongs to: the queues it owns
+ * and the rows of its consumers. Everything but `route`'s cache runs inside the caller's transaction.
  */
 export interface Routing {
   bind(pattern: string, queue: string): void
   /** The queues a message published to `topic` goes to; reloads the bindings only when they changed. */
   route(topic: string): readonly string[]
+  /** Records a transport as alive now (its heartbeat). */
+  register(owner: string, now: number): void
   /** Records an owned queue (and its owner's heartbeat). */
   own(queue: string, owner: string, now: number): void
+  /** Records one consumer of `queue`, under its transport's heartbeat (see {@link register}). */
+  attach(owner: string, consumer: string, queue: string): void
+  detach(owner: string, consumer: string): void
   /** Removes a queue with its bindings, messages and dead letters. */
   drop(queue: string): void
   /** Refreshes the owner's heartbeat; false when another process has reaped it meanwhile. */
   heartbeat(owner: string, now: number): boolean
   /** True when some owner's heartbeat is older than `staleBefore`. */
   anyStale(staleBefore: number): boolean
-  /** Drops the owners whose heartbeat is older than `staleBefore`, with everything they owned. */
+  /** Drops the owners whose heartbeat is older than `staleBefore`, with everything they owned and their consumers. */
   reap(staleBefore: number): number
-  /** Forgets an owner and everything it owned (a transport closing). */
+  /** Forgets an owner, everything it owned and its consumers (a transport closing). */
   release(owner: string): void
 }
 
@@ -60,6 +65,13 @@ export function routing(db: Database): Routing {
     .prepare<[string], string>('SELECT queue FROM acta_transport_owned_queues WHERE owner = ?')
     .pluck()
   const forget = db.prepare<[string]>('DELETE FROM acta_transport_instances WHERE id = ?')
+  const attach = db.prepare<[string, string, string]>(
+    'INSERT OR REPLACE INTO acta_transport_consumers (instance, id, queue) VALUES (?, ?, ?)',
+  )
+  const detach = db.prepare<[string, string]>(
+    'DELETE FROM acta_transport_consumers WHERE instance = ? AND id = ?',
+  )
+  const detachAll = db.prepare<[string]>('DELETE FROM acta_transport_consumers WHERE instance = ?')
 
   let cachedVersion = -1
   let bindings: Binding[] = []
@@ -75,6 +87,7 @@ export function routing(db: Database): Routing {
   }
   const release = (owner: string): void => {
     for (const queue of ownedBy.all(owner)) drop(queue)
+    detachAll.run(owner)
     forget.run(owner)
   }
 
@@ -99,10 +112,13 @@ export function routing(db: Database): Routing {
       }
       return queues
     },
+    register: (owner, now) => void register.run(owner, process.pid, now, now),
     own(queue, owner, now) {
       register.run(owner, process.pid, now, now)
       own.run(queue, owner)
     },
+    attach: (owner, consumer, queue) => void attach.run(owner, consumer, queue),
+    detach: (owner, consumer) => void detach.run(owner, consumer),
     drop,
     heartbeat: (owner, now) => beat.run(now, owner).changes > 0,
     anyStale: (staleBefore) => anyStale.get(staleBefore) !== undefined,

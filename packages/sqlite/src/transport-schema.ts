@@ -13,8 +13,14 @@ import type { Migration, MigrationLedger } from './schema.js'
  * - `acta_transport_bindings`: topic pattern -> queue; triggers bump `acta_transport_routing.version`
  *   so publishers reload their routing table only when it changed.
  * - `acta_transport_instances` / `acta_transport_owned_queues`: transports that own queues which
- *   live only as long as they do (anonymous broadcast subscriptions, reply queues), with a heartbeat.
+ *   live only as long as they do (anonymous broadcast subscriptions, reply queues) or, from 2, have
+ *   consumers, with a heartbeat.
  * - `acta_transport_dead_letters`: messages parked after their last attempt, oldest first by `seq`.
+ * - `acta_transport_consumers` (2): one row per consumer attached now, under its transport's
+ *   `acta_transport_instances` row, so that every process can count them and those of a transport
+ *   that died go with its heartbeat.
+ * - `acta_transport_queues` (2): the durable queues ever sent to, consumed or bound, so that a
+ *   drained queue is still listed by `queues()`; rows are never deleted.
  */
 export const transportMigrations: readonly Migration[] = [
   {
@@ -83,6 +89,27 @@ export const transportMigrations: readonly Migration[] = [
         failed_at INTEGER NOT NULL
       ) STRICT;
       CREATE INDEX acta_transport_dead_letters_queue ON acta_transport_dead_letters (queue, seq);
+    `,
+  },
+  {
+    version: 2,
+    name: 'queue listing: consumers and known queues',
+    sql: `
+      CREATE TABLE acta_transport_consumers (
+        instance TEXT NOT NULL,
+        id TEXT NOT NULL,
+        queue TEXT NOT NULL,
+        PRIMARY KEY (instance, id)
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TABLE acta_transport_queues (
+        queue TEXT PRIMARY KEY
+      ) STRICT, WITHOUT ROWID;
+      INSERT OR IGNORE INTO acta_transport_queues (queue)
+        SELECT queue FROM acta_transport_messages
+        UNION SELECT queue FROM acta_transport_bindings
+        UNION SELECT queue FROM acta_transport_dead_letters
+        EXCEPT SELECT queue FROM acta_transport_owned_queues;
     `,
   },
 ]
