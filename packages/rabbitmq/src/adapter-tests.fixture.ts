@@ -163,6 +163,15 @@ export function adapterTests({ fresh, open, ctl }: AdapterTestContext): void {
       })
       expect(queues.get('parked.poison')).toMatchObject({ durable: true })
       expect(queues.has('parked-catalog')).toBe(true)
+      expect(queues.get('queue-catalog')).toMatchObject({ durable: true, exclusive: false })
+      expect(args(queues.get('queue-catalog'))).toMatchObject({ 'x-queue-type': 'classic' })
+      expect((await transport.queues()).map((q) => q.queue)).toEqual([
+        'group.readers',
+        'poison',
+        'rpc.calc',
+        'subscriber.replica-1',
+        'work',
+      ])
       expect([...queues.keys()].some((name) => name.startsWith('reply.'))).toBe(false)
       const exchanges = JSON.parse(
         await rabbitmqctl('list_exchanges', 'name', 'type', 'durable', '--formatter', 'json'),
@@ -214,6 +223,29 @@ export function adapterTests({ fresh, open, ctl }: AdapterTestContext): void {
       await sleep(300) // the broker cancels the consumer; it declares the queue again and consumes
       await transport.send('deleted', { type: 'T', data: 1 })
       await eventually(() => got.length === 1, 10_000, 'the message after the queue came back')
+    })
+
+    it('drops an expired subscriber’s queue from queues() and from the catalog, and lists it again once back', async () => {
+      const prefix = fresh()
+      const transport = start(prefix, { subscriberExpiresMs: 1000 })
+      const other = start(prefix, { subscriberExpiresMs: 1000 })
+      const listed = async () => (await other.queues()).map((q) => q.queue)
+      const catalogued = async () => {
+        const ch = await raw.createChannel()
+        const { messageCount } = await ch.checkQueue(`${prefix}.queue-catalog`)
+        await ch.close()
+        return messageCount
+      }
+      await transport.send('kept', { type: 'T', data: null })
+      await (await transport.subscribe(['e.x'], () => undefined, { subscriberId: 'brief' })).close()
+      expect(await listed()).toEqual(['kept', 'subscriber.brief'])
+      expect(await catalogued()).toBe(2)
+      // Listing renews the queue's lease like any use: wait out its expiry without listing
+      await sleep(2500)
+      expect(await listed()).toEqual(['kept'])
+      await eventually(async () => (await catalogued()) === 1, 10_000, 'the expired entry removed')
+      await (await transport.subscribe(['e.x'], () => undefined, { subscriberId: 'brief' })).close()
+      expect(await listed()).toEqual(['kept', 'subscriber.brief'])
     })
 
     it('retries a failed message of an anonymous broadcast subscriber on its own queue only', async () => {

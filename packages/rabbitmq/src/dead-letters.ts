@@ -1,10 +1,10 @@
 import { uuidv7, type DeadLetter } from '@acta/core'
-import type { Channel, GetMessage } from 'amqplib'
+import type { GetMessage } from 'amqplib'
+import { catalog, drain, serializer, withChannel, withProbe } from './catalog.js'
 import { copyOptions, decode, decodeHeaders, text, type AmqpHeaders } from './codec.js'
 import type { BrokerConnection } from './connection.js'
 import type { ConsumerSpec, Parker } from './consumer.js'
 import {
-  declareCatalog,
   declareParked,
   letterAttemptsHeader,
   letterErrorHeader,
@@ -16,7 +16,6 @@ import {
   type Topology,
 } from './topology.js'
 
-const noop = (): void => undefined
 const maxErrorLength = 2000
 
 /** A parked message as read from its parked queue; `letter` is undefined for a foreign message. */
@@ -39,51 +38,8 @@ export interface DeadLetterBox extends Parker {
  */
 export function deadLetterBox(broker: BrokerConnection, t: Topology, timeoutMs: number): DeadLetterBox {
   // List and replay run one at a time per transport, so one never hides messages from the other.
-  let turn: Promise<unknown> = Promise.resolve()
-  const serialized = <T>(work: () => Promise<T>): Promise<T> => {
-    const next = turn.then(work, work)
-    turn = next.catch(noop)
-    return next
-  }
-
-  /** Runs `read` on a fresh channel and closes it after, returning every unacked message to its queue. */
-  const withChannel = async <T>(read: (ch: Channel) => Promise<T>): Promise<T> => {
-    const link = await broker.ready(Date.now() + timeoutMs)
-    const ch = await link.model.createChannel()
-    ch.on('error', noop)
-    try {
-      return await read(ch)
-    } finally {
-      await ch.close().catch(noop)
-    }
-  }
-
-  const exists = async (queue: string): Promise<boolean> =>
-    withChannel(async (ch) => {
-      try {
-        await ch.checkQueue(queue)
-        return true
-      } catch (error) {
-        if ((error as { code?: unknown }).code === 404) return false
-        throw error
-      }
-    })
-
-  /** Gets every message of `queue` without acking; `visit` may ack some. Missing queue: nothing. */
-  const drain = async (ch: Channel, queue: string, visit: (m: GetMessage) => Promise<void>) => {
-    try {
-      await ch.checkQueue(queue)
-    } catch (error) {
-      if ((error as { code?: unknown }).code === 404) return
-      throw error
-    }
-    for (;;) {
-      const message = await ch.get(queue, { noAck: false })
-      if (message === false) return
-      await visit(message)
-      if (message.fields.messageCount === 0) return
-    }
-  }
+  const serialized = serializer()
+  const parkedQueues = catalog(broker, t.parkedCatalog, timeoutMs)
 
   const toParked = (delivery: GetMessage, logical: string): Parked => {
     const h = (delivery.properties.headers ?? {}) as AmqpHeaders
@@ -111,25 +67,9 @@ export function deadLetterBox(broker: BrokerConnection, t: Topology, timeoutMs: 
     return { delivery, letter, origin }
   }
 
-  /**
-   * The names of every parked queue, from the catalog. Duplicate entries, and entries whose parked
-   * queue no longer exists, are removed while the catalog is held; the rest go back.
-   */
-  const catalogNames = async (): Promise<string[]> => {
-    await broker.declare('catalog', (ch) => declareCatalog(ch, t))
-    return withChannel(async (ch) => {
-      const seen = new Set<string>()
-      const names: string[] = []
-      await drain(ch, t.catalog, async (entry) => {
-        const name = entry.content.toString('utf8')
-        if (seen.has(name)) return ch.ack(entry)
-        seen.add(name)
-        if (await exists(t.parked(name))) names.push(name)
-        else ch.ack(entry)
-      })
-      return names
-    })
-  }
+  /** The names of every parked queue; entries of parked queues that no longer exist are removed. */
+  const catalogNames = (): Promise<string[]> =>
+    parkedQueues.read(async (name, check) => ((await check(t.parked(name))) ? name : undefined))
 
   // Stable: letters parked in the same millisecond keep their parked queue's order.
   const sortLetters = (letters: DeadLetter[]): DeadLetter[] =>
@@ -144,12 +84,8 @@ export function deadLetterBox(broker: BrokerConnection, t: Topology, timeoutMs: 
         (ch) => declareParked(ch, t, spec.logical, spec.kind),
         deadline,
       )
-      if (waiting === 0) {
-        // The first letter of an empty parked queue registers it, so listDeadLetters() finds it.
-        await broker.declare('catalog', (ch) => declareCatalog(ch, t), deadline)
-        const entry = Buffer.from(spec.logical)
-        await broker.publish('', t.catalog, entry, { persistent: true, contentType: 'text/plain' })
-      }
+      // The first letter of an empty parked queue registers it, so listDeadLetters() finds it.
+      if (waiting === 0) await parkedQueues.add(spec.logical, deadline)
       const text = error instanceof Error ? error.message : String(error)
       const options = copyOptions(delivery, {
         [letterIdHeader]: `${spec.logical}/${uuidv7()}`,
@@ -169,7 +105,7 @@ export function deadLetterBox(broker: BrokerConnection, t: Topology, timeoutMs: 
         const names = queue === undefined ? await catalogNames() : [queue]
         const letters: DeadLetter[] = []
         for (const name of names) {
-          await withChannel((ch) =>
+          await withChannel(broker, timeoutMs, (ch) =>
             drain(ch, t.parked(name), async (m) => {
               const { letter } = toParked(m, name)
               if (letter) letters.push(letter)
@@ -191,8 +127,8 @@ export function deadLetterBox(broker: BrokerConnection, t: Topology, timeoutMs: 
         }
         let replayed = 0
         for (const [name, wanted] of byQueue) {
-          if (!(await exists(t.parked(name)))) continue
-          await withChannel((ch) =>
+          if (!(await withProbe(broker, timeoutMs, (check) => check(t.parked(name))))) continue
+          await withChannel(broker, timeoutMs, (ch) =>
             drain(ch, t.parked(name), async (m) => {
               const { letter, origin, delivery } = toParked(m, name)
               if (!letter || !wanted.has(letter.id)) return

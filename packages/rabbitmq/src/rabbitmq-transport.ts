@@ -20,6 +20,7 @@ import { encode } from './codec.js'
 import { BrokerConnection } from './connection.js'
 import { startConsumer, type ConsumerSpec } from './consumer.js'
 import { deadLetterBox } from './dead-letters.js'
+import { queueDirectory } from './queues.js'
 import { responder, rpcClient } from './rpc.js'
 import { declareExchanges, declareQueue, topology, type QueueKind, type QueueType } from './topology.js'
 
@@ -104,15 +105,25 @@ export function rabbitmqTransport(options: RabbitmqTransportOptions): RabbitmqTr
     onError,
   })
   const letters = deadLetterBox(broker, t, timeoutMs)
-  const rpc = rpcClient(broker, t)
+  const directory = queueDirectory(broker, t, timeoutMs)
   const consumers = new Set<Consumer>()
   let closed = false
 
   const open = (): void => {
     if (closed) throw new ActaError('UNAVAILABLE', 'The transport is closed')
   }
-  const ensureQueue = (logical: string, kind: QueueKind, deadline?: number, refresh = false) =>
-    broker.declare(`queue:${t.queue(logical)}`, (ch) => declareQueue(ch, t, logical, kind), deadline, refresh)
+  /** Declares a queue (once per connection, unless `refresh`) and adds it to the queue catalog. */
+  const ensureQueue = async (
+    logical: string,
+    kind: QueueKind,
+    deadline = Date.now() + timeoutMs,
+    refresh = false,
+  ): Promise<void> => {
+    const key = `queue:${t.queue(logical)}`
+    await broker.declare(key, (ch) => declareQueue(ch, t, logical, kind), deadline, refresh)
+    await directory.register(logical, kind, deadline, refresh)
+  }
+  const rpc = rpcClient(broker, t, (queue, deadline) => ensureQueue(queue, 'work', deadline))
 
   const consumeQueue = async (
     logical: string,
@@ -140,9 +151,12 @@ export function rabbitmqTransport(options: RabbitmqTransportOptions): RabbitmqTr
       },
       onClose() {
         consumers.delete(consumer)
-        // A broadcast queue is gone with its consumer: nothing declared for it is reused.
-        if (kind === 'broadcast')
+        // A broadcast queue is gone with its consumer, and a subscriber's expires without one:
+        // declare (and catalog) it again next time rather than trust what was declared for it.
+        if (kind === 'broadcast' || kind === 'subscriber') {
           broker.forget([`queue:${queue}`, ...bind.map((pattern) => `bind:${queue}:${pattern}`)])
+          directory.forget(logical)
+        }
       },
     }
     const consumer = await startConsumer({ broker, topology: t, parker: letters, timeoutMs, onError }, spec)
@@ -214,6 +228,11 @@ export function rabbitmqTransport(options: RabbitmqTransportOptions): RabbitmqTr
       assertName(service, 'service')
       const normalized = normalizeConsumeOptions({ maxAttempts: 1, ...consumeOptions })
       return consumeQueue(rpcQueue(service), 'work', responder(broker, handler), normalized)
+    },
+
+    async queues() {
+      open()
+      return directory.list()
     },
 
     async listDeadLetters(queue?: string) {

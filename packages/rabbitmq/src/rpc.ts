@@ -16,7 +16,7 @@ import type { ConsumeMessage, Options } from 'amqplib'
 import { decode, encode, text, type AmqpHeaders } from './codec.js'
 import type { BrokerConnection } from './connection.js'
 import type { Link } from './link.js'
-import { correlationHeader, declareQueue, type Topology } from './topology.js'
+import { correlationHeader, type Topology } from './topology.js'
 
 interface Waiter {
   readonly service: string
@@ -38,9 +38,14 @@ const noop = (): void => undefined
  * instance (`<prefix>.reply.<id>`), consumed without acks and matched by their `correlation-id`
  * property, which is the request's messageId (the AMQP RPC convention, so plain AMQP clients and
  * servers interoperate). The queue keeps its name across reconnects, so a reply sent after a
- * reconnect still finds its caller.
+ * reconnect still finds its caller. `ensureQueue` declares a service's request queue (and
+ * catalogs it), as `respond` does.
  */
-export function rpcClient(broker: BrokerConnection, t: Topology): RpcClient {
+export function rpcClient(
+  broker: BrokerConnection,
+  t: Topology,
+  ensureQueue: (queue: string, deadline: number) => Promise<void>,
+): RpcClient {
   const replyQueue = t.replies(uuidv7())
   const waiting = new Map<string, Waiter>()
   let listening: { generation: number; ready: Promise<void>; done: boolean } | undefined
@@ -127,7 +132,7 @@ export function rpcClient(broker: BrokerConnection, t: Topology): RpcClient {
       try {
         const queue = rpcQueue(service)
         if (!listening?.done || !broker.connected) await listen(await broker.ready(deadline), deadline)
-        await broker.declare(`queue:${t.queue(queue)}`, (ch) => declareQueue(ch, t, queue, 'work'), deadline)
+        await ensureQueue(queue, deadline)
         const { content, options: publish } = encode(prepared)
         publish.replyTo = replyQueue
         publish.expiration = String(timeoutMs)

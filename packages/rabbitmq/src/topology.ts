@@ -16,7 +16,9 @@ export interface Topology {
   /** Headers exchange routing a retry to the TTL queue of its delay. */
   readonly retry: string
   /** Durable list of parked-queue names, so `listDeadLetters()` finds every parked queue. */
-  readonly catalog: string
+  readonly parkedCatalog: string
+  /** Durable list of the work, group and subscriber queues' names, so `queues()` finds them all. */
+  readonly queueCatalog: string
   queue(logical: string): string
   parked(logical: string): string
   retryQueue(delayMs: number): string
@@ -30,7 +32,8 @@ export function topology(prefix: string, queueType: QueueType, subscriberExpires
     subscriberExpiresMs,
     events: `${prefix}.events`,
     retry: `${prefix}.retry`,
-    catalog: `${prefix}.parked-catalog`,
+    parkedCatalog: `${prefix}.parked-catalog`,
+    queueCatalog: `${prefix}.queue-catalog`,
     queue: (logical) => `${prefix}.q.${logical}`,
     parked: (logical) => `${prefix}.parked.${logical}`,
     retryQueue: (delayMs) => `${prefix}.retry.${delayMs}`,
@@ -82,8 +85,9 @@ export async function declareExchanges(ch: Channel, t: Topology): Promise<void> 
   await ch.assertExchange(t.retry, 'headers', { durable: true })
 }
 
-export async function declareCatalog(ch: Channel, t: Topology): Promise<void> {
-  await ch.assertQueue(t.catalog, { durable: true, arguments: { 'x-queue-type': 'classic' } })
+/** A catalog of names (see `catalog.ts`): classic, as it is read with basic.get. */
+export async function declareCatalog(ch: Channel, queue: string): Promise<void> {
+  await ch.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': 'classic' } })
 }
 
 /**

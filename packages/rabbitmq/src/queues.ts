@@ -1,0 +1,67 @@
+import type { QueueStatus } from '@acta/core'
+import { catalog } from './catalog.js'
+import type { BrokerConnection } from './connection.js'
+import type { QueueKind, Topology } from './topology.js'
+
+export interface QueueDirectory {
+  /**
+   * Adds a durable queue the transport just declared to the queue catalog: once per process, and
+   * again when `again` (it was declared anew: after a reconnect, or because it had vanished, and a
+   * reader may have removed its entry meanwhile). An anonymous broadcast queue is never added.
+   */
+  register(logical: string, kind: QueueKind, deadline: number, again: boolean): Promise<void>
+  /** Registers `logical` again on its next declaration (its queue may expire meanwhile). */
+  forget(logical: string): void
+  /** Every catalogued queue that still exists, by name, with its counts. */
+  list(): Promise<QueueStatus[]>
+}
+
+const byName = (a: QueueStatus, b: QueueStatus): number =>
+  a.queue < b.queue ? -1 : a.queue > b.queue ? 1 : 0
+
+/**
+ * `queues()` on RabbitMQ, whose AMQP protocol cannot list queues (and the management plugin is not
+ * required): every process adds the name of each durable queue it declares to `<prefix>.queue-catalog`
+ * (see {@link catalog}), and a list reads the catalog, then asks the broker for each queue's counts
+ * with a passive declare, which is also how an entry of a queue that no longer exists (deleted, or
+ * a subscriber's that expired) is found and removed. `ready` is the broker's message count: a
+ * message being handled or waiting out a retry (in a retry TTL queue) is not counted.
+ */
+export function queueDirectory(broker: BrokerConnection, t: Topology, timeoutMs: number): QueueDirectory {
+  const names = catalog(broker, t.queueCatalog, timeoutMs)
+  // Per name, the entry this process added (or is adding): the catalog does not grow per message.
+  const added = new Map<string, Promise<void>>()
+
+  return {
+    register(logical, kind, deadline, again) {
+      if (kind === 'broadcast') return Promise.resolve()
+      const known = again ? undefined : added.get(logical)
+      if (known) return known
+      const adding = names.add(logical, deadline)
+      added.set(logical, adding)
+      adding.catch(() => {
+        if (added.get(logical) === adding) added.delete(logical)
+      })
+      return adding
+    },
+
+    forget(logical) {
+      added.delete(logical)
+    },
+
+    async list() {
+      const found = await names.read(async (name, check) => {
+        const queue = await check(t.queue(name))
+        if (!queue) return undefined
+        const parked = await check(t.parked(name))
+        return {
+          queue: name,
+          ready: queue.messageCount,
+          consumers: queue.consumerCount,
+          parked: parked?.messageCount ?? 0,
+        }
+      })
+      return found.sort(byName)
+    },
+  }
+}
