@@ -75,7 +75,8 @@ export interface Consumer {
  * A durable queue as the transport sees it now: a command queue (`send`/`consume`), a group's or a
  * named subscriber's queue (`group.<group>`, `subscriber.<id>`), a service's requests
  * (`rpc.<service>`). An anonymous broadcast subscriber's queue lives only while it is connected
- * and is not listed.
+ * and is not listed; RabbitMQ leaves out named subscribers' queues too (reading them would keep an
+ * abandoned one from expiring).
  */
 export interface QueueStatus {
   /** The name `DeadLetter.queue` also uses. */

@@ -16,6 +16,15 @@ export interface QueueDirectory {
   list(): Promise<QueueStatus[]>
 }
 
+/**
+ * A named broadcast subscriber's queue (`subscriber.<id>`) expires after `subscriberExpiresMs`
+ * without use, so that the queue of a replica that is gone for good does not fill up forever. RabbitMQ
+ * counts every declare, passive ones too, as use: reading its counts from a dashboard or a metrics
+ * scrape would keep an abandoned subscriber's queue (and its backlog) alive for ever. So `queues()`
+ * leaves these queues out on RabbitMQ.
+ */
+export const isSubscriberQueue = (logical: string): boolean => logical.startsWith('subscriber.')
+
 const byName = (a: QueueStatus, b: QueueStatus): number =>
   a.queue < b.queue ? -1 : a.queue > b.queue ? 1 : 0
 
@@ -25,7 +34,8 @@ const byName = (a: QueueStatus, b: QueueStatus): number =>
  * (see {@link catalog}), and a list reads the catalog, then asks the broker for each queue's counts
  * with a passive declare, which is also how an entry of a queue that no longer exists (deleted, or
  * a subscriber's that expired) is found and removed. `ready` is the broker's message count: a
- * message being handled or waiting out a retry (in a retry TTL queue) is not counted.
+ * message being handled or waiting out a retry (in a retry TTL queue) is not counted. Named
+ * subscribers' queues are not read (see {@link isSubscriberQueue}).
  */
 export function queueDirectory(broker: BrokerConnection, t: Topology, timeoutMs: number): QueueDirectory {
   const names = catalog(broker, t.queueCatalog, timeoutMs)
@@ -50,7 +60,9 @@ export function queueDirectory(broker: BrokerConnection, t: Topology, timeoutMs:
     },
 
     async list() {
-      const found = await names.read(async (name, check) => {
+      const found = await names.read<QueueStatus | null>(async (name, check) => {
+        // kept in the catalog, not read: any declare, passive too, resets the queue's x-expires
+        if (isSubscriberQueue(name)) return null
         const queue = await check(t.queue(name))
         if (!queue) return undefined
         const parked = await check(t.parked(name))
@@ -61,7 +73,7 @@ export function queueDirectory(broker: BrokerConnection, t: Topology, timeoutMs:
           parked: parked?.messageCount ?? 0,
         }
       })
-      return found.sort(byName)
+      return found.filter((queue): queue is QueueStatus => queue !== null).sort(byName)
     },
   }
 }

@@ -23,12 +23,20 @@ afterAll(async () => {
   else console.warn(`rabbitmqctl is not available: queues and exchanges named ${run}* are left behind`)
 })
 
+// queues() leaves named subscribers' queues out on RabbitMQ: reading their counts (a passive
+// declare) would reset their x-expires, and an abandoned replica's queue would never expire
+const exceptions = {
+  'lists a named subscriber’s queue':
+    'RabbitMQ counts a passive declare as use of a queue: reading a named subscriber’s counts would keep it from expiring',
+}
+
 describe.skipIf(!rabbit.available)('rabbitmq transport', () => {
   transportSuite('rabbitmq', {
     async create() {
       const prefix = fresh()
       return { transport: open(prefix), connect: async () => open(prefix) }
     },
+    exceptions,
   })
 
   transportSuite('rabbitmq (quorum queues)', {
@@ -37,6 +45,7 @@ describe.skipIf(!rabbit.available)('rabbitmq transport', () => {
       const options = { queueType: 'quorum' } as const
       return { transport: open(prefix, options), connect: async () => open(prefix, options) }
     },
+    exceptions,
   })
 
   adapterTests({ fresh, open, ctl })
