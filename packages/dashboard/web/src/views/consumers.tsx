@@ -5,6 +5,7 @@ import { href } from '../router.js'
 import { Feedback } from '../ui/feedback.js'
 import type { Json } from '../types.js'
 import { formatAgo, formatCount, formatTime } from '../ui/format.js'
+import { ColumnHeads } from '../ui/column-heads.js'
 
 /** A checkpointed reader of the log that is not a projection, as `GET consumers` answers it. */
 export type ConsumerStatus = Json<ServerConsumerStatus>
@@ -32,16 +33,7 @@ export function ConsumersSection() {
       )}
       {consumers.length > 0 && (
         <table class="consumers" aria-labelledby="consumers-heading">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Position</th>
-              <th scope="col">Head</th>
-              <th scope="col">Lag</th>
-              <th scope="col">Last update</th>
-              <th scope="col">Holder</th>
-            </tr>
-          </thead>
+          <ColumnHeads names={['Name', 'Position', 'Head', 'Lag', 'Last update', 'Holder']} />
           <tbody>
             {consumers.map((c) => (
               <tr key={c.name} data-consumer={c.name} data-kind={c.kind}>
@@ -99,14 +91,7 @@ export function QueuesSection() {
       {status.data && queues.length === 0 && <p class="muted">The transport has no durable queue yet.</p>}
       {queues.length > 0 && (
         <table class="queues" aria-labelledby="queues-heading">
-          <thead>
-            <tr>
-              <th scope="col">Queue</th>
-              <th scope="col">Waiting</th>
-              <th scope="col">Consumers</th>
-              <th scope="col">Parked</th>
-            </tr>
-          </thead>
+          <ColumnHeads names={['Queue', 'Waiting', 'Consumers', 'Parked']} />
           <tbody>
             {queues.map((q) => (
               <tr key={q.queue} data-queue={q.queue}>

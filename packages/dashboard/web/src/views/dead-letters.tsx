@@ -6,6 +6,7 @@ import { ConfirmButton } from '../ui/confirm-button.js'
 import { Feedback } from '../ui/feedback.js'
 import { formatTime } from '../ui/format.js'
 import { JsonView } from '../ui/json-view.js'
+import { ColumnHeads } from '../ui/column-heads.js'
 
 /** Messages consumers gave up on: inspect them, replay one or all. */
 export function DeadLettersView() {
@@ -54,16 +55,7 @@ export function DeadLettersView() {
             onConfirm={() => void replay({ all: true }, 'all')}
           />
           <table class="dead-letters">
-            <thead>
-              <tr>
-                <th scope="col">Message</th>
-                <th scope="col">Queue</th>
-                <th scope="col">Attempts</th>
-                <th scope="col">Failed</th>
-                <th scope="col">Error</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
+            <ColumnHeads names={['Message', 'Queue', 'Attempts', 'Failed', 'Error', 'Actions']} />
             {list.map((letter) => (
               <tbody key={letter.id} data-dead-letter={letter.id}>
                 <tr>

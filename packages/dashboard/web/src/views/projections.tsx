@@ -9,6 +9,7 @@ import { formatCount, formatDuration, formatRate, formatTime } from '../ui/forma
 import { RebuildProgressBar } from '../ui/rebuild-progress.js'
 import { ConsumersSection, QueuesSection } from './consumers.js'
 import { ParkedEvents, ProcessInstancesTable } from './process-instances.js'
+import { ColumnHeads } from '../ui/column-heads.js'
 
 /** Projections and process managers (state, position, lag, controls, rebuilds, instances), then the other consumers. */
 export function ProjectionsView() {
@@ -55,19 +56,19 @@ export function ProjectionsView() {
       )}
       {projections.length > 0 && (
         <table class="projections">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">State</th>
-              <th scope="col">Position</th>
-              <th scope="col">Head</th>
-              <th scope="col">Lag</th>
-              <th scope="col">Events/s</th>
-              <th scope="col">Parked</th>
-              <th scope="col">Last error</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
+          <ColumnHeads
+            names={[
+              'Name',
+              'State',
+              'Position',
+              'Head',
+              'Lag',
+              'Events/s',
+              'Parked',
+              'Last error',
+              'Actions',
+            ]}
+          />
           {projections.map((p) => (
             <tbody key={p.name} data-projection={p.name} data-state={p.state}>
               <tr>
