@@ -15,6 +15,7 @@ import {
   sourceHeader,
   type Topology,
 } from './topology.js'
+import { isSubscriberQueue } from './subscriber-queues.js'
 
 const maxErrorLength = 2000
 
@@ -27,6 +28,11 @@ interface Parked {
 
 export interface DeadLetterBox extends Parker {
   list(queue?: string): Promise<DeadLetter[]>
+  /**
+   * How many messages each parked queue holds, by logical queue name, from the parked catalog:
+   * one passive declare per parked queue. A named subscriber's is not read (see isSubscriberQueue).
+   */
+  parkedCounts(): Promise<Map<string, number>>
   replay(ids: readonly string[]): Promise<number>
 }
 
@@ -76,6 +82,15 @@ export function deadLetterBox(broker: BrokerConnection, t: Topology, timeoutMs: 
     letters.sort((a, b) => a.failedAt.getTime() - b.failedAt.getTime())
 
   return {
+    async parkedCounts() {
+      const counts = await parkedQueues.read<[string, number] | null>(async (name, check) => {
+        if (isSubscriberQueue(name)) return null
+        const parked = await check(t.parked(name))
+        return parked ? [name, parked.messageCount] : undefined
+      })
+      return new Map(counts.filter((entry): entry is [string, number] => entry !== null))
+    },
+
     async park(spec: ConsumerSpec, delivery, attempts, error, source) {
       const failedAt = Date.now()
       const deadline = failedAt + timeoutMs

@@ -2,6 +2,7 @@ import type { QueueStatus } from '@acta/core'
 import { catalog } from './catalog.js'
 import type { BrokerConnection } from './connection.js'
 import type { QueueKind, Topology } from './topology.js'
+import { isSubscriberQueue } from './subscriber-queues.js'
 
 export interface QueueDirectory {
   /**
@@ -16,15 +17,6 @@ export interface QueueDirectory {
   list(): Promise<QueueStatus[]>
 }
 
-/**
- * A named broadcast subscriber's queue (`subscriber.<id>`) expires after `subscriberExpiresMs`
- * without use, so that the queue of a replica that is gone for good does not fill up forever. RabbitMQ
- * counts every declare, passive ones too, as use: reading its counts from a dashboard or a metrics
- * scrape would keep an abandoned subscriber's queue (and its backlog) alive for ever. So `queues()`
- * leaves these queues out on RabbitMQ.
- */
-export const isSubscriberQueue = (logical: string): boolean => logical.startsWith('subscriber.')
-
 const byName = (a: QueueStatus, b: QueueStatus): number =>
   a.queue < b.queue ? -1 : a.queue > b.queue ? 1 : 0
 
@@ -37,7 +29,13 @@ const byName = (a: QueueStatus, b: QueueStatus): number =>
  * message being handled or waiting out a retry (in a retry TTL queue) is not counted. Named
  * subscribers' queues are not read (see {@link isSubscriberQueue}).
  */
-export function queueDirectory(broker: BrokerConnection, t: Topology, timeoutMs: number): QueueDirectory {
+export function queueDirectory(
+  broker: BrokerConnection,
+  t: Topology,
+  timeoutMs: number,
+  /** Parked messages per logical queue (the dead-letter box reads its own catalog). */
+  parkedCounts: () => Promise<Map<string, number>>,
+): QueueDirectory {
   const names = catalog(broker, t.queueCatalog, timeoutMs)
   // Per name, the entry this process added (or is adding): the catalog does not grow per message.
   const added = new Map<string, Promise<void>>()
@@ -60,17 +58,19 @@ export function queueDirectory(broker: BrokerConnection, t: Topology, timeoutMs:
     },
 
     async list() {
+      // parked queues are few: read them from their own catalog rather than probe one per queue
+      // (a probe of a missing queue costs the probe its channel)
+      const parked = await parkedCounts()
       const found = await names.read<QueueStatus | null>(async (name, check) => {
         // kept in the catalog, not read: any declare, passive too, resets the queue's x-expires
         if (isSubscriberQueue(name)) return null
         const queue = await check(t.queue(name))
         if (!queue) return undefined
-        const parked = await check(t.parked(name))
         return {
           queue: name,
           ready: queue.messageCount,
           consumers: queue.consumerCount,
-          parked: parked?.messageCount ?? 0,
+          parked: parked.get(name) ?? 0,
         }
       })
       return found.filter((queue): queue is QueueStatus => queue !== null).sort(byName)

@@ -105,7 +105,7 @@ export function rabbitmqTransport(options: RabbitmqTransportOptions): RabbitmqTr
     onError,
   })
   const letters = deadLetterBox(broker, t, timeoutMs)
-  const directory = queueDirectory(broker, t, timeoutMs)
+  const directory = queueDirectory(broker, t, timeoutMs, () => letters.parkedCounts())
   const consumers = new Set<Consumer>()
   let closed = false
 
