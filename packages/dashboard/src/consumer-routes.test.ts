@@ -6,6 +6,7 @@ import {
   type OutboxRelay,
 } from '@acta/core'
 import { openReadStores, startService, type Infrastructure, type RunningService } from '@acta/service'
+import { parkMessage } from '@acta/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import { adminService } from './admin-service.js'
 import type { ConsumerJson } from './consumer-routes.js'
@@ -124,19 +125,7 @@ describe('consumers through the admin API', () => {
     // Given a command queue with two waiting commands and a parked one, and a group without members
     const { running, transport } = await start()
     stops.push(() => running.stop())
-    const parking = await transport.consume(
-      'todo-write',
-      () => {
-        throw new Error('refused')
-      },
-      { maxAttempts: 1 },
-    )
-    await transport.send('todo-write', { type: 'post-todo', data: {} })
-    await until(
-      () => transport.listDeadLetters('todo-write'),
-      (letters) => letters.length === 1,
-    )
-    await parking.close()
+    await parkMessage(transport, 'todo-write', { type: 'post-todo', data: {} })
     await (await transport.subscribe(['todo.*'], () => undefined, { group: 'mailer' })).close()
     await transport.send('todo-write', { type: 'post-todo', data: {} })
     await transport.send('todo-write', { type: 'post-todo', data: {} })

@@ -1,4 +1,5 @@
 import type { QueueStatus } from '@acta/core'
+import { parkMessage } from '@acta/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cli } from '../run-cli.fixture.js'
 import { sqliteProject, type SqliteProject } from '../sqlite-project.fixture.js'
@@ -11,20 +12,7 @@ describe('acta queues', () => {
     // Given a command queue with one parked message and two waiting, and a group nobody consumes
     project = await sqliteProject()
     const { transport } = project.infrastructure
-    const failing = await transport.consume(
-      'todo-write',
-      () => {
-        throw new Error('broken')
-      },
-      { maxAttempts: 1 },
-    )
-    await transport.send('todo-write', { type: 'post-todo', data: {} })
-    const deadline = Date.now() + 10_000
-    while ((await transport.listDeadLetters('todo-write')).length === 0) {
-      if (Date.now() > deadline) throw new Error('the message was not parked')
-      await new Promise((resolve) => setTimeout(resolve, 20))
-    }
-    await failing.close()
+    await parkMessage(transport, 'todo-write', { type: 'post-todo', data: {} })
     await (await transport.subscribe(['todo.*'], () => undefined, { group: 'mailer' })).close()
     await transport.send('todo-write', { type: 'post-todo', data: {} })
     await transport.send('todo-write', { type: 'post-todo', data: {} })
