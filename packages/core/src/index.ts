@@ -149,10 +149,12 @@ export {
   assertScheduleDate,
   memoryScheduleStore,
   scheduleListLimit,
+  scheduleListPrefix,
   validateClaimOptions,
   validateScheduleRequest,
 } from './schedule-store.js'
 export type {
+  ScheduleListOptions,
   ScheduleRequest,
   ScheduleStatus,
   ScheduleStore,

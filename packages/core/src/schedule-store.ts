@@ -26,6 +26,16 @@ export interface ScheduledEntry {
   readonly createdAt: Date
 }
 
+export interface ScheduleListOptions {
+  /** At most this many entries. Default 100. */
+  limit?: number
+  /**
+   * Only entries whose id starts with this, compared as plain text (no wildcards): a process
+   * manager's timers (`<name>:`), one instance's (`<name>:<correlationId>:`).
+   */
+  idPrefix?: string
+}
+
 export interface ScheduleRequest {
   id: string
   dueAt: Date
@@ -85,9 +95,9 @@ export interface ScheduleStore {
   /** The earliest due time among pending entries (claimed ones included). */
   nextDueAt(): Promise<Date | undefined>
   /** Pending entries, earliest due first (for status pages); default limit 100. */
-  pending(options?: { limit?: number }): Promise<ScheduledEntry[]>
+  pending(options?: ScheduleListOptions): Promise<ScheduledEntry[]>
   /** Parked entries, earliest due first (for status pages and operators); default limit 100. */
-  failed(options?: { limit?: number }): Promise<ScheduledEntry[]>
+  failed(options?: ScheduleListOptions): Promise<ScheduledEntry[]>
   /** Forgets done and cancelled entries created before `olderThan`; returns how many. Parked ones stay. */
   prune(olderThan: Date): Promise<number>
   close(): Promise<void>
@@ -135,12 +145,20 @@ export function assertScheduleDate(date: unknown, message: string): asserts date
 }
 
 /** A list limit: default 100, a positive integer otherwise. */
-export function scheduleListLimit(options: { limit?: number } = {}): number {
+export function scheduleListLimit(options: ScheduleListOptions = {}): number {
   const limit = options.limit ?? 100
   if (!Number.isSafeInteger(limit) || limit <= 0) {
     throw new ValidationError('A list limit is a positive integer', { limit })
   }
   return limit
+}
+
+/** Checks a list's `idPrefix`; returns it ('' when absent: every entry). */
+export function scheduleListPrefix(options: ScheduleListOptions = {}): string {
+  const { idPrefix = '' } = options
+  if (typeof idPrefix !== 'string' || idPrefix.length > 1000)
+    throw new ValidationError('An id prefix is a string of at most 1000 characters', { idPrefix })
+  return idPrefix
 }
 
 /**
@@ -176,10 +194,11 @@ export function memoryScheduleStore(): ScheduleStore {
     row.claim?.owner === owner &&
     row.claim.until > Date.now()
   const byDue = (a: Row, b: Row) => a.dueAt - b.dueAt || (a.id < b.id ? -1 : 1)
-  const list = (status: ScheduleStatus, options?: { limit?: number }) => {
+  const list = (status: ScheduleStatus, options?: ScheduleListOptions) => {
     const limit = scheduleListLimit(options)
+    const prefix = scheduleListPrefix(options)
     return [...rows.values()]
-      .filter((row) => row.status === status)
+      .filter((row) => row.status === status && row.id.startsWith(prefix))
       .sort(byDue)
       .slice(0, limit)
       .map(view)

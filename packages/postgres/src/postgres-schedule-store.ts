@@ -2,6 +2,7 @@ import type { ScheduleStatus, ScheduleStore, ScheduledEntry, ScheduledPayload } 
 import {
   assertScheduleDate,
   scheduleListLimit,
+  scheduleListPrefix,
   validateClaimOptions,
   validateScheduleRequest,
   ValidationError,
@@ -218,17 +219,23 @@ export function postgresScheduleStore(options: PostgresScheduleStoreOptions): Po
     },
     async pending(listOptions) {
       const limit = scheduleListLimit(listOptions)
+      const prefix = scheduleListPrefix(listOptions)
+      // compared as text (left(), not LIKE): `%` and `_` in ids are plain characters
       const rows = await run<Row>(
-        `SELECT ${columns} FROM ${q.schedules} WHERE status = 'pending' ORDER BY due_at, id LIMIT $1`,
-        [limit],
+        `SELECT ${columns} FROM ${q.schedules}
+         WHERE status = 'pending' AND left(id, length($2)) = $2 ORDER BY due_at, id LIMIT $1`,
+        [limit, prefix],
       )
       return rows.map(entry)
     },
     async failed(listOptions) {
       const limit = scheduleListLimit(listOptions)
+      const prefix = scheduleListPrefix(listOptions)
+      // compared as text (left(), not LIKE): `%` and `_` in ids are plain characters
       const rows = await run<Row>(
-        `SELECT ${columns} FROM ${q.schedules} WHERE status = 'failed' ORDER BY due_at, id LIMIT $1`,
-        [limit],
+        `SELECT ${columns} FROM ${q.schedules}
+         WHERE status = 'failed' AND left(id, length($2)) = $2 ORDER BY due_at, id LIMIT $1`,
+        [limit, prefix],
       )
       return rows.map(entry)
     },

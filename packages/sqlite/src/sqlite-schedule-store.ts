@@ -1,8 +1,15 @@
 import { openConnection } from './open-connection.js'
-import type { ScheduleStatus, ScheduleStore, ScheduledEntry, ScheduledPayload } from '@acta/core'
+import type {
+  ScheduleListOptions,
+  ScheduleStatus,
+  ScheduleStore,
+  ScheduledEntry,
+  ScheduledPayload,
+} from '@acta/core'
 import {
   assertScheduleDate,
   scheduleListLimit,
+  scheduleListPrefix,
   validateClaimOptions,
   validateScheduleRequest,
 } from '@acta/core'
@@ -137,9 +144,16 @@ export function sqliteScheduleStore(options: SqliteScheduleStoreOptions = {}): S
   const nextDueAt = db
     .prepare<[], number | null>(`SELECT min(due_at) FROM acta_schedules WHERE status = 'pending'`)
     .pluck()
-  const list = db.prepare<[ScheduleStatus, number], Row>(
-    `SELECT ${columns} FROM acta_schedules WHERE status = ? ORDER BY due_at, id LIMIT ?`,
+  // the prefix is compared as text: no LIKE, so `%` and `_` in ids are plain characters
+  const list = db.prepare<[ScheduleStatus, string, string, number], Row>(
+    `SELECT ${columns} FROM acta_schedules
+     WHERE status = ? AND substr(id, 1, length(?)) = ? ORDER BY due_at, id LIMIT ?`,
   )
+  const listed = (status: ScheduleStatus, options?: ScheduleListOptions) => {
+    const limit = scheduleListLimit(options)
+    const prefix = scheduleListPrefix(options)
+    return list.all(status, prefix, prefix, limit).map(entry)
+  }
   const prune = db.prepare<[number]>(
     `DELETE FROM acta_schedules WHERE status IN ('done', 'cancelled') AND created_at < ?`,
   )
@@ -192,8 +206,8 @@ export function sqliteScheduleStore(options: SqliteScheduleStoreOptions = {}): S
         const next = nextDueAt.get()
         return next === null || next === undefined ? undefined : new Date(next)
       }),
-    pending: (listOptions) => run(() => list.all('pending', scheduleListLimit(listOptions)).map(entry)),
-    failed: (listOptions) => run(() => list.all('failed', scheduleListLimit(listOptions)).map(entry)),
+    pending: (listOptions) => run(() => listed('pending', listOptions)),
+    failed: (listOptions) => run(() => listed('failed', listOptions)),
     prune: (olderThan) =>
       run(() => {
         assertScheduleDate(olderThan, 'prune needs a valid olderThan date')

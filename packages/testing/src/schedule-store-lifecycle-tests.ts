@@ -104,6 +104,31 @@ export function scheduleLifecycleTests(ctx: ScheduleSuiteContext): void {
     await expectActaError(store.pending({ limit: 0 }), 'VALIDATION')
   })
 
+  test('lists pending and parked entries by id prefix, as plain text', async () => {
+    const store = u()
+    await store.schedule(request('pm-a:c-2:t', at(2000)))
+    await store.schedule(request('pm-a:c-1:t', at(1000)))
+    await store.schedule(request('pm-b:c-1:t', at(500)))
+    await store.schedule(request('pm-ab:c-1:t', at(600)))
+    await store.schedule(request('pm-%:c-1:t', at(700)))
+    await store.schedule(request('pm-_:c-1:t', at(800)))
+    await store.schedule(request('pm-a:parked', at(-1000)))
+    await store.claimDue({ now: new Date(), limit: 10, owner: 'a', ttlMs: minute })
+    expect(await store.park('pm-a:parked', 'a', 'gave up')).toBe(true)
+
+    expect(ids(await store.pending({ idPrefix: 'pm-a:' }))).toEqual(['pm-a:c-1:t', 'pm-a:c-2:t'])
+    expect(ids(await store.pending({ idPrefix: 'pm-a:', limit: 1 }))).toEqual(['pm-a:c-1:t'])
+    expect(ids(await store.pending({ idPrefix: 'pm-a:c-2:' }))).toEqual(['pm-a:c-2:t'])
+    // `%` and `_` are characters of the prefix, not wildcards
+    expect(ids(await store.pending({ idPrefix: 'pm-%' }))).toEqual(['pm-%:c-1:t'])
+    expect(ids(await store.pending({ idPrefix: 'pm-_' }))).toEqual(['pm-_:c-1:t'])
+    expect(ids(await store.pending({ idPrefix: 'none:' }))).toEqual([])
+    expect(await store.pending({ idPrefix: '' })).toHaveLength(6)
+    expect(ids(await store.failed({ idPrefix: 'pm-a:' }))).toEqual(['pm-a:parked'])
+    expect(await store.failed({ idPrefix: 'pm-b:' })).toEqual([])
+    await expectActaError(store.pending({ idPrefix: 42 as unknown as string }), 'VALIDATION')
+  })
+
   test('prunes done and cancelled entries created before a time, and nothing else', async () => {
     const store = u()
     await fire(store, 'old-done')
