@@ -9,6 +9,7 @@ import {
 import { openReadStores, startService, type Infrastructure, type RunningService } from '@acta/service'
 import { afterEach, describe, expect, it } from 'vitest'
 import { adminService } from './admin-service.js'
+import { timerScanLimit } from './read-side-routes.js'
 
 const token = 'test-admin-token-0123456789'
 const auth = { authorization: `Bearer ${token}` }
@@ -76,7 +77,7 @@ async function start() {
     infrastructure,
     config: { port: 0, logLevel: 'silent' },
   })
-  return { running, store, readSide }
+  return { running, store, readSide, schedules: readStores.schedules }
 }
 
 /** The members these tests read, across the answers of the read-side routes. */
@@ -233,8 +234,12 @@ describe('read side through the admin API', () => {
   })
 
   it("shows a process manager's instances with their state and pending timeouts", async () => {
-    // Given a process manager that scheduled an expiry for one todo
-    const { running, store, readSide } = await started()
+    // Given a process manager that scheduled an expiry for one todo, and another process manager's
+    // timers, more of them and due sooner than the whole listing of the route takes
+    const { running, store, readSide, schedules } = await started()
+    const soon = new Date(Date.now() + 60_000)
+    for (let i = 0; i < timerScanLimit + 1; i++)
+      await schedules.schedule({ id: `other_pm:c-${i}:t`, dueAt: soon, payload: { type: 'noop', data: {} } })
     const deadline = new Date(Date.now() + 3_600_000).toISOString()
     const added = await store.append('todo-1', [{ type: 'DeadlineWasAddedToTodo', data: { deadline } }])
     await readSide.waitFor('todo_deadlines', added.position)

@@ -35,7 +35,7 @@ export interface ProcessInstanceJson {
   timers: TimerJson[]
 }
 
-/** Timers the schedule store lists at most when looking for one process manager's. */
+/** Timers of one process manager the schedule store lists at most (earliest due first). */
 export const timerScanLimit = 10_000
 
 const controls = ['stop', 'start', 'reset', 'rebuild'] as const
@@ -125,7 +125,7 @@ export async function processInstances(
   const [documents, total, pending] = await Promise.all([
     states?.find({ orderBy: [{ field: 'updatedAt', direction: 'desc' }], limit }) ?? [],
     states?.count() ?? 0,
-    readStores.schedules.pending({ limit: timerScanLimit }),
+    readStores.schedules.pending({ limit: timerScanLimit, idPrefix: `${name}:` }),
   ])
   const instances: ProcessInstanceJson[] = documents.map((document) => ({
     correlationId: String(document.correlationId),
@@ -133,9 +133,7 @@ export async function processInstances(
     updatedAt: typeof document.updatedAt === 'string' ? document.updatedAt : undefined,
     timers: [],
   }))
-  const timers = pending
-    .filter((entry) => entry.id.startsWith(`${name}:`))
-    .map((entry) => timerJson(name, entry, instances))
+  const timers = pending.map((entry) => timerJson(name, entry, instances))
   return { processManager: name, build, total, instances, timers }
 }
 
