@@ -12,9 +12,15 @@ export interface LiveClient {
   close(): Promise<void>
 }
 
+/** Ids of every connection a client of this module opened, in this test process. */
+const knownIds = new Set<string>()
+
 /**
- * Connects to `url` (ws://…/events) and waits for the connection's own `connection_opened`
- * frame, the first one it receives: connect clients one after another so that holds.
+ * Connects to `url` (ws://…/events) and waits for the connection's own `connection_opened` frame:
+ * the first one naming a connection no earlier client of this module opened. Replicas tell each
+ * other of a connection through the transport, so the notice of a client connected just before
+ * (on another replica) may reach this replica after this socket opened, and come first. Connect
+ * clients one after another, so that no other unknown connection opens meanwhile.
  */
 export async function liveClient(url: string): Promise<LiveClient> {
   const socket = new WebSocket(url)
@@ -48,10 +54,14 @@ export async function liveClient(url: string): Promise<LiveClient> {
       wakers.add(check)
       check()
     })
-  const first = await next((frame) => frame.type === 'connection_opened', 'connection_opened')
+  const own = await next(
+    (frame) => frame.type === 'connection_opened' && !knownIds.has(frame.from),
+    'connection_opened of this connection',
+  )
+  knownIds.add(own.from)
   return {
     frames,
-    id: first.from,
+    id: own.from,
     next,
     async close() {
       if (socket.readyState === socket.CLOSED) return
