@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto'
-import { probePostgres } from '@acta/postgres'
+import { dropPostgresSchema, probePostgres } from '@acta/postgres'
 import { probeRabbitmq } from '@acta/rabbitmq'
 import { serviceGate } from '@acta/testing'
 import amqp from 'amqplib'
-import pg from 'pg'
 import { afterAll, describe } from 'vitest'
 import { todoFleetChecks } from './fleet-checks.fixture.js'
 import { startTodoFleet } from './fleet.js'
@@ -62,10 +61,7 @@ afterAll(async () => {
     await connection.close()
   }
   if (postgres.available) {
-    const client = new pg.Client({ connectionString: postgresUrl })
-    await client.connect()
-    await client.query(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(schema)} CASCADE`)
-    await client.end()
+    await dropPostgresSchema(postgresUrl, schema)
   }
 })
 

@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import type { ProjectionStatus, ReadSide } from '@acta/core'
 import { createReadSide, defineProjection } from '@acta/core'
-import { probePostgres } from '@acta/postgres'
+import { dropPostgresSchema, probePostgres } from '@acta/postgres'
 import { openInfrastructure, openReadStores } from '@acta/service'
 import { serviceGate } from '@acta/testing'
-import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cli, jsonLines } from './run-cli.fixture.js'
 
@@ -62,10 +61,7 @@ describe.skipIf(!postgres.available)('the operational commands on PostgreSQL', (
     await readSide?.stop()
     await readStores?.close()
     await infrastructure?.close()
-    const client = new pg.Client({ connectionString: url })
-    await client.connect()
-    await client.query(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(schema)} CASCADE`)
-    await client.end()
+    await dropPostgresSchema(url, schema)
   })
 
   it('lists the projection another process runs', async () => {

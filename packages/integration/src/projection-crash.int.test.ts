@@ -1,19 +1,15 @@
 import { randomBytes } from 'node:crypto'
 import { serviceGate } from '@acta/testing'
-import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
 import { projectionCrashScenario } from './projection-crash-scenario.js'
-import { probePostgres } from '@acta/postgres'
+import { dropPostgresSchema, probePostgres } from '@acta/postgres'
 
 const postgresUrl = process.env.ACTA_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 const postgres = await serviceGate('PostgreSQL', () => probePostgres(postgresUrl))
 const schema = `acta_projection_crash_${randomBytes(4).toString('hex')}`
 afterAll(async () => {
   if (!postgres.available) return
-  const client = new pg.Client({ connectionString: postgresUrl })
-  await client.connect()
-  await client.query(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(schema)} CASCADE`)
-  await client.end()
+  await dropPostgresSchema(postgresUrl, schema)
 })
 
 describe.skipIf(!postgres.available)('projection on PostgreSQL killed mid-batch', () => {

@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import { serviceGate } from '@acta/testing'
 import amqp from 'amqplib'
-import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
 import { relayKillScenario } from './relay-scenario.js'
-import { probePostgres } from '@acta/postgres'
+import { dropPostgresSchema, probePostgres } from '@acta/postgres'
 import { probeRabbitmq } from '@acta/rabbitmq'
 
 const postgresUrl = process.env.ACTA_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
@@ -22,10 +21,7 @@ afterAll(async () => {
     await connection.close()
   }
   if (!postgres.available) return
-  const client = new pg.Client({ connectionString: postgresUrl })
-  await client.connect()
-  await client.query(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(schema)} CASCADE`)
-  await client.end()
+  await dropPostgresSchema(postgresUrl, schema)
 })
 
 describe.skipIf(!postgres.available || !rabbit.available)('outbox relay on PostgreSQL and RabbitMQ', () => {

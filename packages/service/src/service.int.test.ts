@@ -2,13 +2,12 @@ import { randomBytes } from 'node:crypto'
 import type { Command } from '@acta/core'
 import { eventually, serviceGate } from '@acta/testing'
 import amqp from 'amqplib'
-import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { defineService } from './define-service.js'
 import { keyValueHandler, memoryLogger, type PutValue } from './service.fixture.js'
 import { startService } from './start-service.js'
-import { probePostgres } from '@acta/postgres'
+import { dropPostgresSchema, probePostgres } from '@acta/postgres'
 import { probeRabbitmq } from '@acta/rabbitmq'
 
 const postgresUrl = process.env.ACTA_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
@@ -29,10 +28,7 @@ afterAll(async () => {
     await connection.close()
   }
   if (!postgres.available) return
-  const client = new pg.Client({ connectionString: postgresUrl })
-  await client.connect()
-  await client.query(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(schema)} CASCADE`)
-  await client.end()
+  await dropPostgresSchema(postgresUrl, schema)
 })
 
 describe.skipIf(!postgres.available || !rabbit.available)('a service on PostgreSQL and RabbitMQ', () => {
