@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ChangeSignal } from './change-signal.js'
-import { logSubscription } from './log-reader.js'
+import { logSubscription, type FetchAfter } from './log-reader.js'
 import type { StoredEvent } from './messages.js'
 
 function event(position: number): StoredEvent {
@@ -30,6 +30,28 @@ function countedLog(count: number) {
   }
 }
 
+/** Follows a log subscription: what it delivered, where it reported caught up, and its stop. */
+function follow(fetch: FetchAfter, changes: ChangeSignal, batchSize: number) {
+  const caughtUp: number[] = []
+  const delivered: number[] = []
+  const subscription = logSubscription(fetch, changes, {
+    batchSize,
+    pollIntervalMs: 60_000,
+    onCaughtUp: (position) => caughtUp.push(position),
+  })
+  const reading = (async () => {
+    for await (const e of subscription) delivered.push(e.globalPosition)
+  })()
+  return {
+    caughtUp,
+    delivered,
+    async stop() {
+      await subscription.close()
+      await reading
+    },
+  }
+}
+
 async function until(condition: () => boolean): Promise<void> {
   const deadline = Date.now() + 5000
   while (!condition()) {
@@ -42,16 +64,7 @@ describe('logSubscription', () => {
   it('reports caught up after a short page without reading the log again', async () => {
     // Given a log of three events and a subscription reading pages of ten
     const source = countedLog(3)
-    const caughtUp: number[] = []
-    const subscription = logSubscription(source.fetch, new ChangeSignal(), {
-      batchSize: 10,
-      pollIntervalMs: 60_000,
-      onCaughtUp: (position) => caughtUp.push(position),
-    })
-    const delivered: number[] = []
-    const reading = (async () => {
-      for await (const e of subscription) delivered.push(e.globalPosition)
-    })()
+    const { caughtUp, delivered, stop } = follow(source.fetch, new ChangeSignal(), 10)
 
     // When it has delivered the three
     await until(() => caughtUp.length > 0)
@@ -60,23 +73,13 @@ describe('logSubscription', () => {
     expect(delivered).toEqual([1, 2, 3])
     expect(caughtUp).toEqual([3])
     expect(source.reads).toEqual([0])
-    await subscription.close()
-    await reading
+    await stop()
   })
 
   it('reads on at once after a full page', async () => {
     // Given a log of five events and pages of two
     const source = countedLog(5)
-    const caughtUp: number[] = []
-    const subscription = logSubscription(source.fetch, new ChangeSignal(), {
-      batchSize: 2,
-      pollIntervalMs: 60_000,
-      onCaughtUp: (position) => caughtUp.push(position),
-    })
-    const delivered: number[] = []
-    const reading = (async () => {
-      for await (const e of subscription) delivered.push(e.globalPosition)
-    })()
+    const { caughtUp, delivered, stop } = follow(source.fetch, new ChangeSignal(), 2)
 
     // When it catches up
     await until(() => caughtUp.length > 0)
@@ -85,8 +88,7 @@ describe('logSubscription', () => {
     expect(delivered).toEqual([1, 2, 3, 4, 5])
     expect(source.reads).toEqual([0, 2, 4])
     expect(caughtUp).toEqual([5])
-    await subscription.close()
-    await reading
+    await stop()
   })
 
   it('delivers an event appended while a short page was being read, once woken', async () => {
@@ -103,11 +105,7 @@ describe('logSubscription', () => {
       }
       return page
     }
-    const delivered: number[] = []
-    const subscription = logSubscription(fetch, changes, { batchSize: 10, pollIntervalMs: 60_000 })
-    const reading = (async () => {
-      for await (const e of subscription) delivered.push(e.globalPosition)
-    })()
+    const { delivered, stop } = follow(fetch, changes, 10)
 
     // When the subscription runs on
     await until(() => delivered.length === 3)
@@ -115,7 +113,6 @@ describe('logSubscription', () => {
     // Then the appended event follows the page exactly once, in order
     expect(delivered).toEqual([1, 2, 3])
     expect(source.reads).toEqual([0, 2])
-    await subscription.close()
-    await reading
+    await stop()
   })
 })
